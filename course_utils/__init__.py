@@ -1,0 +1,22 @@
+"""Helpers, reference implementations and exercise checkers for the autograd course.
+
+Every helper is defined once here and its docstring names the notebook that
+teaches it. Importing this package never imports TensorFlow.
+"""
+from .checking import CheckFailed, Comparison, check_function, compare
+from .env import device, import_tensorflow, seed_everything, setup, versions
+from .plotting import figures_dir, savefig
+
+__all__ = [
+    "CheckFailed",
+    "Comparison",
+    "check_function",
+    "compare",
+    "device",
+    "figures_dir",
+    "import_tensorflow",
+    "savefig",
+    "seed_everything",
+    "setup",
+    "versions",
+]

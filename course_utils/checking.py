@@ -1,0 +1,210 @@
+"""Comparing hand-written gradients with autograd's, and the checks behind every exercise.
+
+:func:`compare` is taught in notebook 00 and used in every notebook that writes a
+``backward`` by hand, in the spirit of nn-zero-to-hero's ``cmp``: it prints whether
+two tensors are exactly equal, allclose, and their largest absolute difference.
+:func:`check_function` runs a candidate and a reference side by side and raises a
+:class:`CheckFailed` that says *which* output or gradient is wrong, by how much and
+at which input; the exercise checkers in :mod:`course_utils.exercises` are built on it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+
+class CheckFailed(AssertionError):
+    """Raised when a learner's answer does not match the reference; the message says why."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The result of :func:`compare`."""
+
+    name: str
+    exact: bool
+    close: bool
+    max_abs_diff: float
+    problem: str | None = None  # a sentence describing the mismatch, None when close
+
+    def __str__(self) -> str:
+        return (
+            f"{self.name:<14} | exact: {str(self.exact):<5} | allclose: {str(self.close):<5}"
+            f" | max abs diff: {self.max_abs_diff:.2e}"
+        )
+
+
+def _fmt_index(index: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(i) for i in index) + "]"
+
+
+def compare(
+    name: str,
+    ours: torch.Tensor | None,
+    reference: torch.Tensor | None,
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    check: bool = False,
+    verbose: bool = True,
+    inputs: torch.Tensor | None = None,
+) -> Comparison:
+    """Compare a hand-computed tensor (usually a gradient) with a reference.
+
+    Parameters
+    ----------
+    name : str
+        What is compared, e.g. ``"dL/dw"``; used in the printed line and in errors.
+    ours, reference : torch.Tensor or None
+        The two tensors, on any device; ``None`` stands for "no gradient".
+    rtol, atol : float
+        Tolerances of :func:`torch.allclose`.
+    check : bool
+        Raise :class:`CheckFailed` when the tensors are not allclose.
+    verbose : bool
+        Print one line: ``name | exact | allclose | max abs diff``.
+    inputs : torch.Tensor, optional
+        The input the tensors were computed at (same shape); when given, the
+        error message also shows the input value at the worst position.
+
+    Output
+    ------
+    Comparison
+        ``exact``, ``close``, ``max_abs_diff`` and, on mismatch, ``problem``.
+    """
+    if ours is None or reference is None:
+        same = ours is None and reference is None
+        problem = None
+        if not same:
+            problem = (
+                f"{name}: got None but expected a tensor" if ours is None
+                else f"{name}: expected None (no gradient) but got a tensor"
+            )
+        result = Comparison(name, same, same, 0.0 if same else float("inf"), problem)
+    elif not isinstance(ours, torch.Tensor):
+        result = Comparison(name, False, False, float("inf"),
+                            f"{name}: expected a torch.Tensor, got {type(ours).__name__}")
+    elif ours.shape != reference.shape:
+        result = Comparison(
+            name, False, False, float("inf"),
+            f"{name}: shape {tuple(ours.shape)} but expected {tuple(reference.shape)}",
+        )
+    else:
+        # Work in float64 on the CPU: exact for every float dtype, safe for GPU tensors.
+        a = ours.detach().to("cpu", torch.float64)
+        b = reference.detach().to("cpu", torch.float64)
+        exact = bool(torch.equal(a, b))
+        diff = (a - b).abs()
+        nan_mismatch = torch.isnan(a) != torch.isnan(b)
+        max_diff = float(diff.nan_to_num(nan=0.0).max()) if diff.numel() else 0.0
+        if bool(nan_mismatch.any()):
+            max_diff = float("nan")
+        close = bool(torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+        problem = None
+        if not close:
+            bad = (~torch.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True)).nonzero()
+            first = tuple(int(i) for i in bad[0])
+            worst = first
+            if not bool(nan_mismatch.any()):
+                worst = tuple(int(i) for i in torch.unravel_index(diff.argmax(), diff.shape))
+            where = f" at index {_fmt_index(worst)}"
+            if inputs is not None and tuple(inputs.shape) == tuple(a.shape):
+                where += f" (input {float(inputs.detach().reshape(a.shape)[worst]):.6g})"
+            problem = (
+                f"{name}: {len(bad)} of {a.numel()} values differ; max abs difference "
+                f"{max_diff:.3g}{where}: yours {float(a[worst]):.6g}, expected "
+                f"{float(b[worst]):.6g} (rtol={rtol:g}, atol={atol:g})"
+            )
+        result = Comparison(name, exact, close, max_diff, problem)
+    if verbose:
+        print(result)
+    if check and result.problem is not None:
+        raise CheckFailed(result.problem)
+    return result
+
+
+def check_function(
+    candidate: Callable[..., torch.Tensor],
+    reference: Callable[..., torch.Tensor],
+    inputs: Sequence[torch.Tensor],
+    *,
+    names: Sequence[str] | None = None,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    verbose: bool = False,
+) -> None:
+    """Check ``candidate`` against ``reference`` in value and in every input gradient.
+
+    Both are called on fresh leaf copies of ``inputs``; an upstream gradient of ones,
+    then a random one (seeded), is back-propagated through both, and the gradient
+    of every floating-point input is compared. The first mismatch raises
+    :class:`CheckFailed` naming the output or gradient, the largest difference,
+    where it occurs and the input value there.
+
+    Parameters
+    ----------
+    candidate, reference : callable
+        Functions of ``len(inputs)`` tensors returning one tensor, e.g.
+        ``MyFunction.apply`` and the same formula written with torch ops.
+    inputs : sequence of torch.Tensor
+        The points to check at. Floating-point inputs are differentiated; others
+        (integer targets, say) are passed through unchanged.
+    names : sequence of str, optional
+        Names of the inputs for messages (default ``x0, x1, ...``).
+    rtol, atol : float
+        Tolerances, as in :func:`compare`.
+    verbose : bool
+        Print the comparison lines even when everything matches.
+    """
+    names = list(names) if names is not None else [f"x{i}" for i in range(len(inputs))]
+    if len(names) != len(inputs):
+        raise ValueError(f"got {len(names)} names for {len(inputs)} inputs")
+
+    def leaves() -> list[torch.Tensor]:
+        return [
+            t.detach().clone().requires_grad_(True) if t.is_floating_point() else t
+            for t in inputs
+        ]
+
+    # First with grad_output = 1, so a mismatch shows plain derivatives; then with
+    # a random grad_output, which catches a backward that ignores it.
+    generator = torch.Generator().manual_seed(0)
+    for upstream_kind in ("ones", "random"):
+        ours_in, ref_in = leaves(), leaves()
+        try:
+            out = candidate(*ours_in)
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # report the learner's crash as a failed check
+            raise CheckFailed(f"calling your function raised {type(exc).__name__}: {exc}") from exc
+        expected = reference(*ref_in)
+        compare("output", out, expected, rtol=rtol, atol=atol, check=True, verbose=verbose,
+                inputs=inputs[0] if len(inputs) == 1 else None)
+        if not expected.requires_grad:
+            return
+        if not isinstance(out, torch.Tensor) or not out.requires_grad:
+            raise CheckFailed("output does not require grad: is the result detached from the inputs?")
+        if upstream_kind == "ones":
+            upstream = torch.ones_like(expected)
+        else:
+            upstream = torch.randn(expected.shape, generator=generator, dtype=torch.float64)
+            upstream = upstream.to(device=expected.device, dtype=expected.dtype)
+        try:
+            out.backward(upstream)
+        except Exception as exc:
+            raise CheckFailed(f"backward raised {type(exc).__name__}: {exc}") from exc
+        expected.backward(upstream)
+        for name, x, ours, ref in zip(names, inputs, ours_in, ref_in):
+            if not (isinstance(ref, torch.Tensor) and ref.requires_grad):
+                continue
+            try:
+                compare(f"grad of {name}", ours.grad, ref.grad, rtol=rtol, atol=atol,
+                        check=True, verbose=verbose, inputs=x)
+            except CheckFailed as exc:
+                if upstream_kind == "ones":
+                    raise
+                raise CheckFailed(
+                    f"{exc} -- correct for grad_output = 1 but not for a random grad_output:"
+                    " does backward multiply by grad_output?") from None

@@ -1,0 +1,59 @@
+import pytest
+import torch
+
+from course_utils import CheckFailed
+from course_utils.exercises.start import check_cube, check_reciprocal
+
+
+class Cube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 3 * x**2 * g
+
+
+class CubeWrong(Cube):  # a plausible slip: the power rule without the factor
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return x**2 * g
+
+
+class Reciprocal(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = 1 / x
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return -y * y * g
+
+
+class ReciprocalWrongSign(Reciprocal):
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return y * y * g
+
+
+def test_solutions_pass(capsys) -> None:
+    check_cube(Cube.apply)
+    check_reciprocal(Reciprocal.apply)
+    assert capsys.readouterr().out.count("correct:") == 2
+
+
+def test_wrong_answers_are_explained() -> None:
+    with pytest.raises(CheckFailed, match=r"grad of x: 6 of 7 values differ; .* at index \[6\] \(input 3\): yours 9, expected 27"):
+        check_cube(CubeWrong.apply)
+    with pytest.raises(CheckFailed, match=r"grad of x: 6 of 6 values differ"):
+        check_reciprocal(ReciprocalWrongSign.apply)
+    with pytest.raises(CheckFailed, match="output: "):
+        check_cube(lambda x: x**2)
