@@ -1,0 +1,56 @@
+"""Checkers for the exercises of notebook 10 (Gumbel-max and Gumbel-softmax)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from ..checking import CheckFailed, check_function, compare
+from ..env import device
+from ..gumbel import logistic_from_uniform, relaxed_bernoulli
+
+
+def _uniforms(shape: tuple[int, ...], seed: int) -> torch.Tensor:
+    # Fixed uniforms, kept away from 0 and 1, drawn on the CPU so that every
+    # device checks the same numbers.
+    u = torch.rand(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    return (0.001 + 0.998 * u).to(device())
+
+
+def check_gumbel_max(gumbel_max: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
+    """Exercise 10.1: ``gumbel_max(logits, u)`` returns ``argmax(logits - log(-log u))`` over the last dim."""
+    logits = torch.log(torch.tensor([[0.1, 0.2, 0.3, 0.4],
+                                     [0.7, 0.1, 0.1, 0.1],
+                                     [0.25, 0.25, 0.25, 0.25]], dtype=torch.float64, device=device()))
+    logits = logits.repeat(20, 1)  # 60 rows of 4 classes
+    u = _uniforms((60, 4), seed=10)
+    try:
+        got = gumbel_max(logits.clone(), u.clone())
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        raise CheckFailed(f"calling your function raised {type(exc).__name__}: {exc}") from exc
+    if not isinstance(got, torch.Tensor):
+        raise CheckFailed(f"expected a tensor of class indices, got {type(got).__name__}")
+    if got.is_floating_point():
+        raise CheckFailed(f"expected integer class indices (as argmax returns), got dtype {got.dtype}")
+    expected = (logits - torch.log(-torch.log(u))).argmax(dim=-1)
+    compare("sampled class", got, expected, check=True, verbose=False)
+    print("correct: gumbel_max picks the same class as the reference for all 60 rows of uniforms")
+
+
+def check_hard_relaxed_bernoulli(
+    hard_relaxed_bernoulli: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor],
+) -> None:
+    """Exercise 10.2: ``hard_relaxed_bernoulli(p, u, tau)``: a 0/1 sample from one uniform per
+    element, whose gradient w.r.t. ``p`` is that of the soft sample ``sigmoid((logit p + logit u) / tau)``."""
+    p = torch.tensor([0.05, 0.2, 0.35, 0.5, 0.5, 0.65, 0.8, 0.95, 0.3, 0.7],
+                     dtype=torch.float64, device=device())
+    u = _uniforms((10,), seed=11)
+    tau = 0.5
+
+    def reference(q: torch.Tensor) -> torch.Tensor:
+        return relaxed_bernoulli(q, tau, hard=True, noise=logistic_from_uniform(u))
+
+    check_function(lambda q: hard_relaxed_bernoulli(q, u.clone(), tau), reference, [p], names=["p"])
+    print("correct: 0/1 forward and the soft sample's gradient w.r.t. p at 10 points")
