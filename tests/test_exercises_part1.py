@@ -103,6 +103,18 @@ def test_fit_gradients() -> None:
         ex.check_fit_gradients(lambda *args: _fit_gradients(*args, wrong=True))
     with pytest.raises(CheckFailed, match="tuple of 4 gradients"):
         ex.check_fit_gradients(lambda *args: _fit_gradients(*args)[:3])
+    with pytest.raises(CheckFailed, match="calling your function raised ZeroDivisionError"):
+        ex.check_fit_gradients(lambda *args: 1 / 0)
+
+
+def test_unsolved_exercise_is_not_reported_as_wrong() -> None:
+    def unsolved(*args):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        ex.check_fit_gradients(unsolved)
+    with pytest.raises(NotImplementedError):
+        ex.check_tanh(unsolved)
 
 
 # -- 03 --------------------------------------------------------------------------------
