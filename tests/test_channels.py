@@ -427,8 +427,8 @@ def test_sgd_on_pb_reaches_a_target_error_rate() -> None:
     pb = torch.tensor(0.02, requires_grad=True)
     opt = torch.optim.SGD([pb], lr=0.5)
     target, trajectory = 0.2, []
-    for _ in range(300):
-        x = 2 * torch.randint(0, 2, (4096,), generator=gen).float() - 1
+    for _ in range(200):
+        x = 2 * torch.randint(0, 2, (1024,), generator=gen).float() - 1
         y = ch(x, pb, generator=gen)
         error_rate = ((1 - x * y) / 2).mean()  # differentiable through the straight-through estimators
         loss = (error_rate - target) ** 2
