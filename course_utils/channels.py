@@ -65,6 +65,7 @@ __all__ = [
     "GumbelSoftmaxSampler",
     "feed_sionna_uniforms",
     "gumbel_softmax_errors",
+    "memoryless_llrs",
     "ste_binarize",
     "ste_xor",
 ]
@@ -175,6 +176,35 @@ def gumbel_softmax_errors(p: torch.Tensor, u: torch.Tensor, temperature: float =
     a = (torch.log(probs + eps) + q) / temperature
     e_cat = torch.softmax(a, dim=-1)
     return ste_binarize(e_cat[..., 0])
+
+
+def memoryless_llrs(y: torch.Tensor, pb0: torch.Tensor, pb1: torch.Tensor, llr_max: float,
+                    eps: float = EPS) -> torch.Tensor:
+    """Sionna's LLRs of a binary memoryless channel's bipolar output, clipped to ``llr_max``.
+
+    Parameters
+    ----------
+    y : torch.Tensor
+        Received bipolar values (-1 for a received 0, 1 for a received 1), float.
+    pb0, pb1 : torch.Tensor
+        Error probabilities of a sent 0 and a sent 1, broadcastable to ``y``.
+    llr_max : float
+        Clipping value.
+    eps : float
+        Term added inside the logarithms (Sionna: 1e-9).
+
+    Output
+    ------
+    torch.Tensor
+        ``y * where(y == 1, log(1 - pb1 - eps) - log(pb0 + eps),
+        -(log(pb1 + eps) - log(1 - pb0 - eps)))`` in the dtype of ``y``, clipped to
+        ``[-llr_max, llr_max]``; differentiable w.r.t. ``y`` and the probabilities.
+    """
+    y0 = -(torch.log(pb1 + eps) - torch.log(1 - pb0 - eps))
+    y1 = torch.log(1 - pb1 - eps) - torch.log(pb0 + eps)
+    # multiplying by y keeps the gradient that reaches pb through the errors
+    llr = torch.where(y == 1, y1, y0).to(y.dtype) * y
+    return torch.clamp(llr, -llr_max, llr_max)
 
 
 class GumbelSoftmaxSampler:
@@ -481,12 +511,7 @@ class BinaryMemorylessChannel(nn.Module):
             return y
         if not self._bipolar_input:
             y = 2 * y - 1  # to bipolar
-        eps = self._eps
-        y0 = -(torch.log(pb1 + eps) - torch.log(1 - pb0 - eps))
-        y1 = torch.log(1 - pb1 - eps) - torch.log(pb0 + eps)
-        # multiplying by y keeps the gradient that reaches pb through the errors
-        y = torch.where(y == 1, y1, y0).to(y.dtype) * y
-        return torch.clamp(y, -self._llr_max, self._llr_max)
+        return memoryless_llrs(y, pb0, pb1, self._llr_max, self._eps)
 
 
 class BinarySymmetricChannel(BinaryMemorylessChannel):
