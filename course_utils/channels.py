@@ -1,0 +1,691 @@
+"""Sionna's discrete binary channels, ported faithfully from TensorFlow to PyTorch.
+
+Built step by step in notebook 12 (porting the binary memoryless channel to torch)
+and proven equal to Sionna 1.2.2 in notebook 13 (TF vs torch parity). The four
+channels of ``sionna.phy.channel`` are here as :class:`torch.nn.Module` s:
+
+* :class:`BinaryMemorylessChannel` (BMC): flips a 0 with probability ``pb0`` and a
+  1 with probability ``pb1``;
+* :class:`BinarySymmetricChannel` (BSC): flips every bit with probability ``pb``;
+* :class:`BinaryZChannel`: flips only 1 -> 0, with probability ``pb``;
+* :class:`BinaryErasureChannel` (BEC): erases bits with probability ``pb``.
+
+The computation follows Sionna line by line: errors are drawn with the
+Gumbel-softmax trick at temperature 0.1 (two Gumbel pairs, i.e. four uniforms
+per bit for the BMC, BSC and Z channel; one pair per bit for the BEC),
+hard-decided by a straight-through binarizer and applied by a straight-through
+XOR, so gradients reach the error probabilities. ``eps = 1e-9`` guards the
+logarithms, exactly where Sionna puts it.
+
+The error sampler is one replaceable piece (:class:`GumbelSoftmaxSampler`): a
+channel asks it for the shape of the noise it needs, lets it draw that noise (or
+takes noise given by the caller through ``noise=``), and asks it for the error
+pattern. Feeding the same uniforms to Sionna (:func:`feed_sionna_uniforms`) and to
+the port gives identical outputs and gradients.
+
+Where this port deliberately differs from Sionna 1.2.2 (each difference is a
+Sionna quirk, shown in notebook 13):
+
+* the output keeps the dtype of ``x``; Sionna first casts a floating ``x`` to its
+  precision, so a float64 ``x`` through a single-precision block comes back
+  float32. Values are the same: hard outputs are exact, LLRs are computed in
+  ``dtype`` and then cast;
+* the BSC and Z channel do not cast ``pb`` to the dtype of ``x`` (Sionna does, so
+  an integer ``x`` turns ``pb = 0.3`` into ``0`` and the channel never flips);
+* the BEC samples its erasures in ``dtype`` (Sionna always uses float32);
+* gradients also work in float64 (Sionna's binarizer returns float32, so its
+  double-precision gradient fails with a dtype error);
+* inputs are validated on every call (Sionna checks ``x`` and the shape of ``pb``
+  only on the first call) and bad input raises ``TypeError``/``ValueError``
+  naming the argument; NaN probabilities are refused and ``temperature`` must be
+  positive (Sionna accepts 0, which turns every sample into NaN).
+
+As in Sionna, probabilities outside [0, 1] are clipped to [0, 1] (with zero
+gradient outside), and the BEC's output does not depend differentiably on ``pb``
+(the erasure pattern only selects values): its gradient w.r.t. ``pb`` is ``None``.
+
+Importing this module never imports TensorFlow; only :func:`feed_sionna_uniforms`
+does, when called.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+from collections.abc import Iterator, Sequence
+
+import torch
+from torch import nn
+
+__all__ = [
+    "BinaryErasureChannel",
+    "BinaryMemorylessChannel",
+    "BinarySymmetricChannel",
+    "BinaryZChannel",
+    "GumbelSoftmaxSampler",
+    "feed_sionna_uniforms",
+    "gumbel_softmax_errors",
+    "memoryless_llrs",
+    "ste_binarize",
+    "ste_xor",
+]
+
+#: The small term Sionna adds inside its logarithms.
+EPS = 1e-9
+#: Sionna's Gumbel-softmax temperature.
+TEMPERATURE = 0.1
+
+_FLOATS = (torch.float32, torch.float64)
+_SIGNED = (torch.int8, torch.int16, torch.int32, torch.int64)
+_UNSIGNED = (torch.uint8, torch.uint16, torch.uint32, torch.uint64)
+
+
+# ----------------------------------------------------------------------------
+# Straight-through building blocks
+# ----------------------------------------------------------------------------
+
+class _STEBinarize(torch.autograd.Function):
+    """Hard decision ``x >= 0.5`` forward, identity backward."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        # Sionna: tf.where(x < .5, 0., 1.) -- so NaN, which is not < .5, gives 1
+        return (~(x < 0.5)).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        return grad_output
+
+
+class _STEXor(torch.autograd.Function):
+    """XOR of two binary tensors forward, identity to both inputs backward."""
+
+    @staticmethod
+    def forward(ctx, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        if a.is_floating_point():
+            return torch.abs(a - b)
+        # Sionna computes (a + b) mod 2; on {0, 1} that is the bitwise XOR, which
+        # torch also provides for uint16/32/64 (where it has no addition).
+        return torch.bitwise_xor(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):  # noqa: ANN001, ANN205
+        return grad_output, grad_output
+
+
+def ste_binarize(x: torch.Tensor) -> torch.Tensor:
+    """Straight-through binarizer: ``0`` where ``x < 0.5``, else ``1``; gradient passes unchanged.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Floating-point values, typically probabilities.
+
+    Output
+    ------
+    torch.Tensor
+        Same shape and dtype as ``x``, values in {0, 1}; backward is the identity.
+    """
+    return _STEBinarize.apply(x)
+
+
+def ste_xor(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Straight-through XOR of two binary tensors of the same dtype.
+
+    Parameters
+    ----------
+    a, b : torch.Tensor
+        Values in {0, 1}, same dtype (float or integer), broadcastable.
+
+    Output
+    ------
+    torch.Tensor
+        ``|a - b|`` for floats, ``a ^ b`` for integers; backward passes the upstream
+        gradient unchanged to both ``a`` and ``b`` (as Sionna's ``_custom_xor``).
+    """
+    return _STEXor.apply(a, b)
+
+
+def gumbel_softmax_errors(p: torch.Tensor, u: torch.Tensor, temperature: float = TEMPERATURE,
+                          eps: float = EPS) -> torch.Tensor:
+    """Sionna's differentiable Bernoulli(``p``) error sample, from one Gumbel pair per bit.
+
+    ``q = -log(-log(u + eps) + eps)`` turns the uniforms into Gumbel noise, class 0
+    ("error") has probability ``p`` and class 1 ``1 - p``, the softmax of
+    ``(log(prob + eps) + q) / temperature`` is hard-decided by :func:`ste_binarize`.
+
+    Parameters
+    ----------
+    p : torch.Tensor
+        Error probabilities in [0, 1], broadcastable to ``u.shape[:-1]``.
+    u : torch.Tensor
+        Uniforms in [0, 1), shape ``[..., 2]`` (the last axis is the Gumbel pair).
+    temperature : float
+        Softmax temperature (Sionna: 0.1).
+    eps : float
+        Term added inside the logarithms (Sionna: 1e-9).
+
+    Output
+    ------
+    torch.Tensor
+        Shape ``u.shape[:-1]``, values in {0, 1} (1 = error), dtype of ``u``;
+        differentiable w.r.t. ``p`` through the softmax (straight-through).
+    """
+    q = -torch.log(-torch.log(u + eps) + eps)
+    probs = torch.stack((p, 1 - p), dim=-1)
+    a = (torch.log(probs + eps) + q) / temperature
+    e_cat = torch.softmax(a, dim=-1)
+    return ste_binarize(e_cat[..., 0])
+
+
+def memoryless_llrs(y: torch.Tensor, pb0: torch.Tensor, pb1: torch.Tensor, llr_max: float,
+                    eps: float = EPS) -> torch.Tensor:
+    """Sionna's LLRs of a binary memoryless channel's bipolar output, clipped to ``llr_max``.
+
+    Parameters
+    ----------
+    y : torch.Tensor
+        Received bipolar values (-1 for a received 0, 1 for a received 1), float.
+    pb0, pb1 : torch.Tensor
+        Error probabilities of a sent 0 and a sent 1, broadcastable to ``y``.
+    llr_max : float
+        Clipping value.
+    eps : float
+        Term added inside the logarithms (Sionna: 1e-9).
+
+    Output
+    ------
+    torch.Tensor
+        ``y * where(y == 1, log(1 - pb1 - eps) - log(pb0 + eps),
+        -(log(pb1 + eps) - log(1 - pb0 - eps)))`` in the dtype of ``y``, clipped to
+        ``[-llr_max, llr_max]``; differentiable w.r.t. ``y`` and the probabilities.
+    """
+    y0 = -(torch.log(pb1 + eps) - torch.log(1 - pb0 - eps))
+    y1 = torch.log(1 - pb1 - eps) - torch.log(pb0 + eps)
+    # multiplying by y keeps the gradient that reaches pb through the errors
+    llr = torch.where(y == 1, y1, y0).to(y.dtype) * y
+    return torch.clamp(llr, -llr_max, llr_max)
+
+
+class GumbelSoftmaxSampler:
+    """The faithful error sampler: Sionna's Gumbel-softmax, one Gumbel pair per bit and probability.
+
+    A channel holds one sampler and uses only its three members below, so another
+    sampler with the same members can replace it.
+    """
+
+    name = "gumbel"
+
+    @staticmethod
+    def noise_shape(num_probs: int, shape: Sequence[int]) -> tuple[int, ...]:
+        """Shape of the uniforms for ``num_probs`` probabilities and inputs of ``shape``:
+        ``(num_probs, *shape, 2)``; ``noise[k, ..., j]`` is uniform ``j`` of the pair for ``pb_k``."""
+        return (num_probs, *shape, 2)
+
+    def draw(self, num_probs: int, shape: Sequence[int], *, dtype: torch.dtype,
+             device: torch.device, generator: torch.Generator | None) -> torch.Tensor:
+        """Fresh uniforms in [0, 1) of shape :meth:`noise_shape`."""
+        return torch.rand(self.noise_shape(num_probs, shape), dtype=dtype, device=device,
+                          generator=generator)
+
+    def __call__(self, probs: Sequence[torch.Tensor], pick_first: torch.Tensor | None,
+                 noise: torch.Tensor, temperature: float, eps: float) -> torch.Tensor:
+        """Error pattern (1 = error) with the straight-through gradient w.r.t. the probabilities.
+
+        With two probabilities, both error patterns are drawn for every bit (as in
+        Sionna) and ``pick_first`` selects the first where True, the second elsewhere.
+        """
+        errors = [gumbel_softmax_errors(p, noise[k], temperature, eps) for k, p in enumerate(probs)]
+        if pick_first is None:
+            return errors[0]
+        return torch.where(pick_first, errors[0], errors[1])
+
+
+# ----------------------------------------------------------------------------
+# Validation helpers
+# ----------------------------------------------------------------------------
+
+def _real_number(name: str, value: object) -> float:
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1 or value.is_complex() or value.dtype == torch.bool:
+            raise TypeError(f"{name} must be a real number, got a tensor of shape "
+                            f"{tuple(value.shape)} and dtype {value.dtype}")
+        return float(value.item())
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    return float(value)
+
+
+def _to_probability(name: str, value: object, x: torch.Tensor, dtype: torch.dtype,
+                    check: bool) -> torch.Tensor:
+    """A probability (number or tensor) as a clipped tensor in ``dtype`` on x's device."""
+    if isinstance(value, torch.Tensor):
+        if value.is_complex() or value.dtype == torch.bool:
+            raise TypeError(f"{name} must hold real probabilities, got dtype {value.dtype}")
+        p = value.to(device=x.device, dtype=dtype)  # differentiable: gradients reach value
+    else:
+        try:
+            p = torch.as_tensor(value, dtype=dtype, device=x.device)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise TypeError(f"{name} must be a probability (number or tensor), "
+                            f"got {type(value).__name__}") from exc
+    try:
+        fits = torch.broadcast_shapes(p.shape, x.shape) == x.shape
+    except RuntimeError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{name} of shape {tuple(p.shape)} does not broadcast to the shape "
+                         f"of x {tuple(x.shape)}")
+    if check and bool(torch.isnan(p).any()):
+        raise ValueError(f"{name} contains NaN")
+    # Sionna clips "for numerical stability"; the gradient is zero outside [0, 1]
+    return torch.clamp(p, 0.0, 1.0)
+
+
+# ----------------------------------------------------------------------------
+# The channels
+# ----------------------------------------------------------------------------
+
+class BinaryMemorylessChannel(nn.Module):
+    r"""Discrete binary memoryless channel with (possibly) asymmetric bit-flipping probabilities.
+
+    A port of ``sionna.phy.channel.BinaryMemorylessChannel`` (Sionna 1.2.2): an
+    input 0 is flipped with probability :math:`p_\text{b,0}`, an input 1 with
+    probability :math:`p_\text{b,1}`. Inputs are binary (:math:`\{0, 1\}`) or
+    bipolar (:math:`\{-1, 1\}`, with -1 in the role of 0). If ``return_llrs``,
+    the channel returns log-likelihood ratios (Sionna's logit convention
+    :math:`\log p(x=1)/p(x=0)`)
+
+    .. math::
+        \ell = \begin{cases}
+            \log \frac{p_{b,1}}{1-p_{b,0}}, & y=0 \\
+            \log \frac{1-p_{b,1}}{p_{b,0}}, & y=1
+        \end{cases}
+
+    computed, with ``eps = 1e-9`` and the bipolar output ``y_b = 2 y - 1``, as
+    ``y_b * where(y_b == 1, log(1 - pb1 - eps) - log(pb0 + eps),
+    -(log(pb1 + eps) - log(1 - pb0 - eps)))`` and clipped to ``[-llr_max, llr_max]``. (In float32, ``1 - 1e-9 == 1``: ``pb0 = 1`` gives
+    ``log`` of a negative number, NaN, exactly as in Sionna.)
+
+    Errors are sampled with the Gumbel-softmax trick (temperature 0.1) and
+    applied through straight-through estimators, so the output is differentiable
+    w.r.t. ``pb``. Probabilities outside [0, 1] are clipped to [0, 1].
+
+    Parameters
+    ----------
+    return_llrs : bool
+        Return LLRs instead of hard values (default ``False``).
+    bipolar_input : bool
+        Inputs are :math:`\{-1, 1\}` instead of :math:`\{0, 1\}` (default ``False``).
+    llr_max : float
+        Clipping value of the LLRs, non-negative (default 100). Stored rounded to ``dtype``.
+    dtype : torch.float32 | torch.float64
+        Precision of the internal computation (probabilities, noise, LLRs), like
+        Sionna's ``precision`` "single" / "double" (default ``torch.float32``).
+    temperature : float
+        Gumbel-softmax temperature, positive (default 0.1, Sionna's value).
+    check_input : bool
+        Validate the values of ``x``, ``pb`` and ``noise`` on every call (one
+        extra pass over ``x``; default ``True``). Dtypes and shapes are always checked.
+
+    Input
+    -----
+    x : [...], torch.Tensor
+        Binary or bipolar values. Supported dtypes (as Sionna 1.2.2):
+        float32, float64 and signed integers; unsigned integers too for binary
+        hard outputs; LLRs need float32 or float64. Anything else: ``TypeError``.
+    pb : [..., 2] torch.Tensor, or a pair ``(pb0, pb1)`` of numbers or tensors
+        Error probabilities, broadcastable to ``x`` (a tensor's last dimension
+        holds ``pb0, pb1``). Gradients flow to tensors that require grad.
+    noise : torch.Tensor, optional (keyword)
+        Uniforms in [0, 1] to use instead of fresh ones, of shape
+        ``noise_shape(x.shape)`` = ``(2, *x.shape, 2)``: ``noise[k, ..., j]`` is
+        uniform ``j`` of the Gumbel pair for ``pb_k`` (Sionna draws them in the
+        order ``[0, ..., 0], [0, ..., 1], [1, ..., 0], [1, ..., 1]``).
+    generator : torch.Generator, optional (keyword)
+        Source of the fresh uniforms (on the device of ``x``), for reproducible
+        runs; the global generator when omitted.
+
+    Output
+    ------
+    [...], torch.Tensor
+        Same shape and dtype as ``x``: the channel output, or LLRs if ``return_llrs``.
+    """
+
+    _num_probs = 2
+
+    def __init__(self, return_llrs: bool = False, bipolar_input: bool = False,
+                 llr_max: float = 100.0, dtype: torch.dtype = torch.float32, *,
+                 temperature: float = TEMPERATURE, check_input: bool = True) -> None:
+        super().__init__()
+        for name, flag in (("return_llrs", return_llrs), ("bipolar_input", bipolar_input),
+                           ("check_input", check_input)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be bool, got {type(flag).__name__}")
+        if dtype not in _FLOATS:
+            raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+        self._return_llrs = return_llrs
+        self._bipolar_input = bipolar_input
+        self._dtype = dtype
+        self.check_input = check_input
+        self.llr_max = llr_max
+        self.temperature = temperature
+        self._eps = EPS
+        self._sampler = GumbelSoftmaxSampler()
+
+    # -- properties ------------------------------------------------------------
+
+    @property
+    def return_llrs(self) -> bool:
+        """Whether the channel returns LLRs instead of hard values."""
+        return self._return_llrs
+
+    @property
+    def bipolar_input(self) -> bool:
+        """Whether inputs are bipolar, {-1, 1}."""
+        return self._bipolar_input
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """Precision of the internal computation."""
+        return self._dtype
+
+    @property
+    def llr_max(self) -> float:
+        """Clipping value of the LLRs (get/set; non-negative, rounded to ``dtype``)."""
+        return self._llr_max
+
+    @llr_max.setter
+    def llr_max(self, value: float) -> None:
+        v = _real_number("llr_max", value)
+        if math.isnan(v) or v < 0:
+            raise ValueError(f"llr_max must be non-negative, got {v}")
+        self._llr_max = float(torch.tensor(v, dtype=self._dtype))
+
+    @property
+    def temperature(self) -> float:
+        """Gumbel-softmax temperature (get/set; positive and finite, rounded to ``dtype``)."""
+        return self._temperature
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        v = _real_number("temperature", value)
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError(f"temperature must be positive and finite, got {v}")
+        self._temperature = float(torch.tensor(v, dtype=self._dtype))
+
+    def noise_shape(self, shape: Sequence[int]) -> tuple[int, ...]:
+        """Shape of the ``noise`` a call on inputs of ``shape`` consumes."""
+        return self._sampler.noise_shape(self._num_probs, tuple(shape))
+
+    def extra_repr(self) -> str:
+        return (f"return_llrs={self._return_llrs}, bipolar_input={self._bipolar_input}, "
+                f"llr_max={self._llr_max:g}, dtype={self._dtype}, "
+                f"temperature={self._temperature:g}, sampler={self._sampler.name!r}")
+
+    # -- checks ---------------------------------------------------------------------
+
+    def _check_dtype(self, x: object, allow_uint: bool = True) -> None:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+        if self._return_llrs:
+            allowed, what = _FLOATS, "LLR outputs need x of dtype float32 or float64"
+        elif self._bipolar_input:
+            allowed, what = _FLOATS + _SIGNED, "bipolar x must be float32, float64 or a signed integer"
+        elif allow_uint:
+            allowed, what = _FLOATS + _SIGNED + _UNSIGNED, "x must be float32, float64 or an integer"
+        else:
+            allowed, what = _FLOATS + _SIGNED, "x must be float32, float64 or a signed integer"
+        if x.dtype not in allowed:
+            raise TypeError(f"{what}; got x of dtype {x.dtype}")
+
+    def _check_values(self, x: torch.Tensor) -> None:
+        if not self.check_input:
+            return
+        low = -1 if self._bipolar_input else 0
+        if not bool(((x == low) | (x == 1)).all()):
+            kind = "bipolar (-1 or 1)" if self._bipolar_input else "binary (0 or 1)"
+            raise ValueError(f"x must be {kind}; found other values")
+
+    def _noise(self, x: torch.Tensor, noise: torch.Tensor | None,
+               generator: torch.Generator | None) -> torch.Tensor:
+        expected = self.noise_shape(x.shape)
+        if noise is None:
+            if generator is not None:
+                if not isinstance(generator, torch.Generator):
+                    raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+                if generator.device.type != x.device.type:
+                    raise ValueError(f"generator lives on {generator.device.type} but x on "
+                                     f"{x.device.type}: use a generator on the device of x")
+            return self._sampler.draw(self._num_probs, x.shape, dtype=self._dtype,
+                                      device=x.device, generator=generator)
+        if generator is not None:
+            raise ValueError("give either noise or generator, not both")
+        if not isinstance(noise, torch.Tensor) or not noise.is_floating_point():
+            raise TypeError("noise must be a floating-point torch.Tensor of uniforms")
+        if tuple(noise.shape) != expected:
+            raise ValueError(f"noise must have shape {expected} for x of shape "
+                             f"{tuple(x.shape)}, got {tuple(noise.shape)}")
+        if self.check_input and not bool(((noise >= 0) & (noise <= 1)).all()):
+            raise ValueError("noise must hold uniforms in [0, 1]")
+        return noise.detach().to(device=x.device, dtype=self._dtype)
+
+    # -- the channel ----------------------------------------------------------------
+
+    def _probabilities(self, x: torch.Tensor, pb: object) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(pb0, pb1)``: clipped tensors in ``dtype`` on the device of ``x``."""
+        if isinstance(pb, (tuple, list)):
+            if len(pb) != 2:
+                raise ValueError(f"pb must be a pair (pb0, pb1), got {len(pb)} values")
+            pb0, pb1 = pb
+        elif isinstance(pb, torch.Tensor):
+            if pb.dim() == 0 or pb.shape[-1] != 2:
+                raise ValueError(f"the last dimension of pb must have length 2 (pb0, pb1), "
+                                 f"got pb of shape {tuple(pb.shape)}")
+            pb0, pb1 = pb[..., 0], pb[..., 1]
+        else:
+            raise ValueError("pb must be a pair (pb0, pb1) or a tensor whose last dimension "
+                             f"is 2, got {type(pb).__name__}")
+        c = self.check_input
+        return (_to_probability("pb", pb0, x, self._dtype, c),
+                _to_probability("pb", pb1, x, self._dtype, c))
+
+    def forward(self, x: torch.Tensor, pb: object, *, noise: torch.Tensor | None = None,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        self._check_dtype(x)
+        pb0, pb1 = self._probabilities(x, pb)
+        self._check_values(x)
+        u = self._noise(x, noise, generator)
+
+        neutral = -1 if self._bipolar_input else 0
+        # e0 applies where x is 0 (or -1), e1 where x is 1
+        e = self._sampler((pb0, pb1), x == neutral, u, self._temperature, self._eps)
+        e = e.to(x.dtype)
+
+        if self._bipolar_input:
+            y = x * (-2 * e + 1)  # flip the sign where e == 1
+        else:
+            y = ste_xor(x, e)
+
+        if not self._return_llrs:
+            return y
+        if not self._bipolar_input:
+            y = 2 * y - 1  # to bipolar
+        return memoryless_llrs(y, pb0, pb1, self._llr_max, self._eps)
+
+
+class BinarySymmetricChannel(BinaryMemorylessChannel):
+    r"""Binary symmetric channel: flips every bit with probability :math:`p_\text{b}`.
+
+    A port of ``sionna.phy.channel.BinarySymmetricChannel`` (Sionna 1.2.2): the
+    :class:`BinaryMemorylessChannel` with ``pb0 = pb1 = pb``. LLRs are
+    :math:`\log\frac{p_b}{1-p_b}` for :math:`y=0` and :math:`\log\frac{1-p_b}{p_b}`
+    for :math:`y=1`, clipped to ``[-llr_max, llr_max]``.
+
+    Parameters
+    ----------
+    return_llrs, bipolar_input, llr_max, dtype, temperature, check_input
+        As for :class:`BinaryMemorylessChannel`.
+
+    Input
+    -----
+    x : [...], torch.Tensor
+        Binary or bipolar values (dtypes as for :class:`BinaryMemorylessChannel`).
+    pb : float or torch.Tensor
+        Bit-flipping probability, a number or a tensor broadcastable to ``x``;
+        clipped to [0, 1]. Gradients flow to tensors that require grad.
+    noise : torch.Tensor, optional (keyword)
+        Uniforms of shape ``(2, *x.shape, 2)``, as for :class:`BinaryMemorylessChannel`.
+    generator : torch.Generator, optional (keyword)
+        Source of fresh uniforms.
+
+    Output
+    ------
+    [...], torch.Tensor
+        Same shape and dtype as ``x``: the channel output, or LLRs if ``return_llrs``.
+    """
+
+    def _probabilities(self, x: torch.Tensor, pb: object) -> tuple[torch.Tensor, torch.Tensor]:
+        p = _to_probability("pb", pb, x, self._dtype, self.check_input)
+        return p, p
+
+
+class BinaryZChannel(BinaryMemorylessChannel):
+    r"""Binary Z-channel: a 1 becomes 0 with probability :math:`p_\text{b}`; a 0 is always received.
+
+    A port of ``sionna.phy.channel.BinaryZChannel`` (Sionna 1.2.2): the
+    :class:`BinaryMemorylessChannel` with ``pb0 = 0`` and ``pb1 = pb``. LLRs are
+    :math:`\log p_b` for :math:`y=0` and, for :math:`y=1`, Sionna's documented
+    :math:`\infty` is in fact ``log((1 - pb - eps) / eps)`` (about 20.7 for small
+    ``pb``), clipped to ``llr_max``.
+
+    Parameters
+    ----------
+    return_llrs, bipolar_input, llr_max, dtype, temperature, check_input
+        As for :class:`BinaryMemorylessChannel`.
+
+    Input
+    -----
+    x : [...], torch.Tensor
+        Binary or bipolar values (dtypes as for :class:`BinaryMemorylessChannel`).
+    pb : float or torch.Tensor
+        Error probability of a 1, a number or a tensor broadcastable to ``x``;
+        clipped to [0, 1]. Gradients flow to tensors that require grad.
+    noise : torch.Tensor, optional (keyword)
+        Uniforms of shape ``(2, *x.shape, 2)``, as for :class:`BinaryMemorylessChannel`
+        (the first pair drives the never-flipping ``pb0 = 0``, as in Sionna).
+    generator : torch.Generator, optional (keyword)
+        Source of fresh uniforms.
+
+    Output
+    ------
+    [...], torch.Tensor
+        Same shape and dtype as ``x``: the channel output, or LLRs if ``return_llrs``.
+    """
+
+    def _probabilities(self, x: torch.Tensor, pb: object) -> tuple[torch.Tensor, torch.Tensor]:
+        p = _to_probability("pb", pb, x, self._dtype, self.check_input)
+        return torch.zeros_like(p), p
+
+
+class BinaryErasureChannel(BinaryMemorylessChannel):
+    r"""Binary erasure channel: each bit is erased with probability :math:`p_\text{b}`.
+
+    A port of ``sionna.phy.channel.BinaryErasureChannel`` (Sionna 1.2.2). Hard
+    outputs are ternary: an erasure is ``-1`` for binary inputs and ``0`` for
+    bipolar inputs (so unsigned integer inputs are refused). LLRs are
+    ``-llr_max`` for a received 0, ``+llr_max`` for a received 1 and ``0`` for an
+    erasure. One Gumbel pair per bit draws the erasure pattern. As in Sionna, the
+    output is not differentiable w.r.t. ``pb`` (the pattern only selects values).
+
+    Parameters
+    ----------
+    return_llrs, bipolar_input, llr_max, dtype, temperature, check_input
+        As for :class:`BinaryMemorylessChannel`.
+
+    Input
+    -----
+    x : [...], torch.Tensor
+        Binary or bipolar values: float32, float64 or a signed integer (LLRs:
+        float32 or float64).
+    pb : float or torch.Tensor
+        Erasure probability, a number or a tensor broadcastable to ``x``; clipped to [0, 1].
+    noise : torch.Tensor, optional (keyword)
+        Uniforms of shape ``noise_shape(x.shape)`` = ``(1, *x.shape, 2)``.
+    generator : torch.Generator, optional (keyword)
+        Source of fresh uniforms.
+
+    Output
+    ------
+    [...], torch.Tensor
+        Same shape and dtype as ``x``: ternary hard values, or LLRs if ``return_llrs``.
+    """
+
+    _num_probs = 1
+
+    def forward(self, x: torch.Tensor, pb: object, *, noise: torch.Tensor | None = None,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        self._check_dtype(x, allow_uint=False)
+        p = _to_probability("pb", pb, x, self._dtype, self.check_input)
+        self._check_values(x)
+        u = self._noise(x, noise, generator)
+        e = self._sampler((p,), None, u, self._temperature, self._eps)
+
+        zero = torch.zeros((), dtype=x.dtype, device=x.device)
+        if self._return_llrs:
+            if not self._bipolar_input:
+                x = 2 * x - 1
+            x = x * torch.tensor(self._llr_max, dtype=x.dtype, device=x.device)
+            return torch.where(e == 1, zero, x)  # an erasure has LLR 0
+        erased = zero if self._bipolar_input else torch.full((), -1, dtype=x.dtype, device=x.device)
+        return torch.where(e == 0, x, erased)
+
+
+@contextlib.contextmanager
+def feed_sionna_uniforms(*noises: torch.Tensor) -> Iterator[None]:
+    """Make Sionna's random generator return given uniforms, to compare Sionna with this port.
+
+    Inside the ``with`` block, ``sionna.phy.config.tf_rng.uniform`` returns the
+    slices of the given noise tensors, in the order Sionna's channels ask for them:
+    for a noise tensor of shape ``(k, *shape, 2)`` (see ``noise_shape``), first
+    ``noise[0, ..., 0]``, then ``noise[0, ..., 1]``, then ``noise[1, ..., 0]``, ...
+    Several tensors are served one after the other (one per channel call). On exit
+    the original generator is restored and it is checked that every slice was used.
+    Imports TensorFlow and Sionna (via :func:`course_utils.import_tensorflow`).
+
+    Parameters
+    ----------
+    *noises : torch.Tensor
+        Noise tensors as given to the port's ``noise=`` argument.
+    """
+    from .env import import_tensorflow
+
+    tf = import_tensorflow()
+    from sionna.phy import config
+
+    queue = []
+    for noise in noises:
+        n = noise.detach().cpu()
+        for k in range(n.shape[0]):
+            queue.extend([n[k, ..., 0].numpy(), n[k, ..., 1].numpy()])
+
+    class _Feeder:
+        def uniform(self, shape, minval=0.0, maxval=1.0, dtype=tf.float32, **kwargs):  # noqa: ANN001, ANN202
+            if not queue:
+                raise RuntimeError("Sionna asked for more uniforms than were given")
+            if float(minval) != 0.0 or float(maxval) != 1.0 or kwargs:
+                raise RuntimeError("only plain uniforms in [0, 1) can be fed")
+            u = queue.pop(0)
+            if tuple(int(s) for s in shape) != tuple(u.shape):
+                raise RuntimeError(f"Sionna asked for shape {tuple(int(s) for s in shape)}, "
+                                   f"the next given uniforms have shape {tuple(u.shape)}")
+            return tf.constant(u, dtype=dtype)
+
+    saved = config._tf_rng  # noqa: SLF001 -- the attribute behind the tf_rng property
+    config._tf_rng = _Feeder()  # noqa: SLF001
+    try:
+        yield
+    finally:
+        config._tf_rng = saved  # noqa: SLF001
+    if queue:
+        raise RuntimeError(f"{len(queue)} given uniform tensors were not used by Sionna")

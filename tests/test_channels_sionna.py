@@ -1,0 +1,146 @@
+"""The torch port in course_utils.channels against Sionna 1.2.2 (TensorFlow), given the same uniforms."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import import_tensorflow
+from course_utils.channels import (
+    BinaryErasureChannel,
+    BinaryMemorylessChannel,
+    BinarySymmetricChannel,
+    BinaryZChannel,
+    feed_sionna_uniforms,
+)
+
+tf = import_tensorflow()
+sionna_channel = pytest.importorskip("sionna.phy.channel")
+
+PAIRS = {
+    "BMC": (BinaryMemorylessChannel, sionna_channel.BinaryMemorylessChannel),
+    "BSC": (BinarySymmetricChannel, sionna_channel.BinarySymmetricChannel),
+    "Z": (BinaryZChannel, sionna_channel.BinaryZChannel),
+    "BEC": (BinaryErasureChannel, sionna_channel.BinaryErasureChannel),
+}
+
+
+def _run_both(name, x, pb, *, bipolar, llrs, seed=0, as_tuple=False):
+    """Outputs and gradients w.r.t. pb (weighted sum) of the port and of Sionna, on the same uniforms."""
+    ours_cls, theirs_cls = PAIRS[name]
+    ours = ours_cls(return_llrs=llrs, bipolar_input=bipolar)
+    theirs = theirs_cls(return_llrs=llrs, bipolar_input=bipolar)
+    gen = torch.Generator().manual_seed(seed)
+    u = torch.rand(ours.noise_shape(x.shape), generator=gen)
+    w = torch.randn(x.shape, generator=gen)
+
+    pt = pb.clone().requires_grad_(True)
+    y = ours(x, (pt[..., 0], pt[..., 1]) if as_tuple else pt, noise=u)
+    if y.requires_grad:
+        (y * w).sum().backward()
+
+    ptf = tf.Variable(pb.numpy())
+    with feed_sionna_uniforms(u), tf.GradientTape() as tape:
+        ytf = theirs(tf.constant(x.numpy()), (ptf[..., 0], ptf[..., 1]) if as_tuple else ptf)
+        loss = tf.reduce_sum(ytf * w.numpy())
+    g = tape.gradient(loss, ptf)
+    return y.detach(), pt.grad, ytf.numpy(), None if g is None else g.numpy()
+
+
+def _assert_same(y, grad, ytf, gtf, llrs):
+    if llrs:  # logarithms may differ in the last bit between the two libraries
+        np.testing.assert_allclose(y.numpy(), ytf, rtol=1e-6, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(y.numpy(), ytf)
+    if gtf is None:
+        assert grad is None
+        return
+    scale = max(1.0, float(np.abs(gtf).max()))
+    # gradients are sums over broadcast positions, added up in different orders
+    np.testing.assert_allclose(grad.numpy(), gtf, rtol=1e-5, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("name", list(PAIRS))
+@pytest.mark.parametrize("bipolar", [False, True])
+@pytest.mark.parametrize("llrs", [False, True])
+def test_exact_parity_per_position_probabilities(name, bipolar, llrs) -> None:
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randint(0, 2, (64, 24), generator=gen).float()
+    if bipolar:
+        x = 2 * x - 1
+    shape = (24, 2) if name == "BMC" else (24,)
+    pb = torch.rand(shape, generator=gen) * 0.6
+    y, grad, ytf, gtf = _run_both(name, x, pb, bipolar=bipolar, llrs=llrs)
+    _assert_same(y, grad, ytf, gtf, llrs)
+    if name == "BEC":
+        assert gtf is None  # Sionna's BEC is not differentiable w.r.t. pb either
+    else:
+        assert np.abs(gtf).max() > 0
+
+
+@pytest.mark.parametrize("bipolar", [False, True])
+@pytest.mark.parametrize("llrs", [False, True])
+def test_exact_parity_bmc_with_a_tuple_and_edge_probabilities(bipolar, llrs) -> None:
+    x = torch.tensor([[0.0, 1.0] * 6] * 50)
+    if bipolar:
+        x = 2 * x - 1
+    # 0 and values outside [0, 1] (clipped); pb = 1 is left out: its LLR is NaN in both
+    pb = torch.tensor([[0.0, 0.0], [0.0, 0.3], [0.3, 0.0], [-0.2, 0.5], [0.5, 1.4], [0.999, 0.2]] * 2)
+    y, grad, ytf, gtf = _run_both("BMC", x, pb, bipolar=bipolar, llrs=llrs, as_tuple=True, seed=3)
+    _assert_same(y, grad, ytf, gtf, llrs)
+
+
+def test_parity_pb_equal_one_gives_nan_llrs_in_both() -> None:
+    x = torch.ones(40)
+    # pb0 = 1: log(1 - 1 - 1e-9) is NaN in float32, in both, wherever a 0 is received
+    pb = torch.tensor([1.0, 0.5])
+    y, _, ytf, _ = _run_both("BMC", x, pb, bipolar=False, llrs=True)
+    assert np.array_equal(np.isnan(y.numpy()), np.isnan(ytf)) and np.isnan(ytf).any()
+
+
+def test_parity_of_a_scalar_pb_and_integer_hard_outputs() -> None:
+    gen = torch.Generator().manual_seed(5)
+    x = torch.randint(0, 2, (300,), generator=gen, dtype=torch.int32)
+    ours = BinaryMemorylessChannel()
+    u = torch.rand(ours.noise_shape(x.shape), generator=gen)
+    with feed_sionna_uniforms(u):
+        ytf = sionna_channel.BinaryMemorylessChannel()(tf.constant(x.numpy()), (0.3, 0.1))
+    y = ours(x, (0.3, 0.1), noise=u)
+    assert y.dtype == torch.int32 and ytf.dtype == tf.int32
+    np.testing.assert_array_equal(y.numpy(), ytf.numpy())
+
+
+def test_documented_differences_from_sionna() -> None:
+    # 1. Sionna casts a float64 x to its precision; the port keeps x's dtype, with the same values.
+    x = torch.tensor([0.0, 1.0] * 50, dtype=torch.float64)
+    ours = BinarySymmetricChannel(return_llrs=True)
+    u = torch.rand(ours.noise_shape(x.shape), generator=torch.Generator().manual_seed(0))
+    with feed_sionna_uniforms(u):
+        ytf = sionna_channel.BinarySymmetricChannel(return_llrs=True)(tf.constant(x.numpy()), 0.2)
+    y = ours(x, 0.2, noise=u)
+    assert ytf.dtype == tf.float32 and y.dtype == torch.float64
+    np.testing.assert_array_equal(y.numpy(), ytf.numpy().astype(np.float64))
+    # 2. Sionna's BSC casts pb to an integer x's dtype, so it never flips; the port flips.
+    xi = np.ones(1000, np.int32)
+    assert (sionna_channel.BinarySymmetricChannel()(tf.constant(xi), 0.6).numpy() == 1).all()
+    assert 400 < int((BinarySymmetricChannel()(torch.from_numpy(xi), 0.6) == 0).sum()) < 800
+    # 3. Sionna's double-precision gradient fails (its binarizer returns float32); the port's works.
+    pb = tf.Variable(0.1, dtype=tf.float64)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        with tf.GradientTape() as tape:
+            out = sionna_channel.BinarySymmetricChannel(precision="double")(tf.constant([0.0, 1.0], tf.float64), pb)
+            loss = tf.reduce_sum(out)
+        tape.gradient(loss, pb)
+    p = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
+    BinarySymmetricChannel(dtype=torch.float64)(torch.tensor([0.0, 1.0], dtype=torch.float64), p).sum().backward()
+    assert p.grad is not None
+
+
+def test_feeder_checks_what_it_serves() -> None:
+    u = torch.rand(2, 5, 2)
+    with pytest.raises(RuntimeError, match="shape"):
+        with feed_sionna_uniforms(u):
+            sionna_channel.BinarySymmetricChannel()(tf.zeros(6), 0.1)
+    with pytest.raises(RuntimeError, match="not used"):
+        with feed_sionna_uniforms(u, u):
+            sionna_channel.BinarySymmetricChannel()(tf.zeros(5), 0.1)
