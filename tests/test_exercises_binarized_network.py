@@ -1,0 +1,36 @@
+import pytest
+import torch
+from torch import nn
+
+from course_utils import CheckFailed
+from course_utils.binarize import BinaryLinear
+from course_utils.exercises.binarized_network import check_binary_matmul, check_model_bytes
+
+
+def binary_matmul(a_bits, b_bits):
+    agree = (a_bits[:, None, :] == b_bits[None, :, :]).sum(-1)
+    return 2 * agree - a_bits.shape[-1]
+
+
+def model_bytes(model):
+    binary = {id(m.weight) for m in model.modules() if isinstance(m, BinaryLinear)}
+    return sum(p.numel() * (1 if id(p) in binary else 32) for p in model.parameters()) / 8
+
+
+def test_solutions_pass(capsys) -> None:
+    check_binary_matmul(binary_matmul)
+    check_model_bytes(model_bytes)
+    assert capsys.readouterr().out.count("correct:") == 2
+
+
+def test_wrong_answers_are_explained() -> None:
+    # Counting agreements but forgetting that each disagreement subtracts one.
+    with pytest.raises(CheckFailed, match=r"with d = 5: \d+ of 12 entries differ; entry \[\d, \d\]: yours \d+, expected -?\d+ \(\d of 5 positions agree\)"):
+        check_binary_matmul(lambda a, b: (a[:, None, :] == b[None, :, :]).sum(-1))
+    with pytest.raises(CheckFailed, match=r"has shape \(3, 4\), yours has \(4, 3\)"):
+        check_binary_matmul(lambda a, b: binary_matmul(b, a))
+    # Counting every parameter as 1 bit, or every parameter as 32 bits.
+    with pytest.raises(CheckFailed, match=r"for BinaryLinear\(64, 256\).*: yours 2432.0, expected 4416 bytes \(of which 2368 for the 1-bit weights\)"):
+        check_model_bytes(lambda m: sum(p.numel() for p in m.parameters()) / 8)
+    with pytest.raises(CheckFailed, match=r"for BinaryLinear\(64, 256\).*yours 77824"):
+        check_model_bytes(lambda m: sum(p.numel() * 4 for p in m.parameters()))

@@ -1,0 +1,67 @@
+import pytest
+import torch
+
+from course_utils import CheckFailed
+from course_utils.exercises.straight_through import check_swish_sign, check_tanh_sign
+
+
+def plus_minus_one(x):
+    return torch.where(x < 0, -torch.ones_like(x), torch.ones_like(x))
+
+
+class SwishSign(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, beta):
+        ctx.save_for_backward(x)
+        ctx.beta = beta
+        return plus_minus_one(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        b = ctx.beta
+        return g * b * (2 - b * x * torch.tanh(b * x / 2)) / (1 + torch.cosh(b * x)), None
+
+
+class SwishSignBetaOnce(SwishSign):  # a plausible slip: forgot the leading factor beta
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        b = ctx.beta
+        return g * (2 - b * x * torch.tanh(b * x / 2)) / (1 + torch.cosh(b * x)), None
+
+
+class TanhSign(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return plus_minus_one(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (1 - torch.tanh(x) ** 2)
+
+
+class TanhSignNoUpstream(TanhSign):  # forgot to multiply by grad_output
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 1 - torch.tanh(x) ** 2
+
+
+def test_solutions_pass(capsys) -> None:
+    check_swish_sign(SwishSign.apply)
+    check_tanh_sign(TanhSign.apply)
+    assert capsys.readouterr().out.count("correct:") == 2
+
+
+def test_wrong_answers_are_explained() -> None:
+    with pytest.raises(CheckFailed, match=r"with beta = 5.0: grad of x: .* at index \[\d+\] \(input -?0\): yours 1, expected 5"):
+        check_swish_sign(SwishSignBetaOnce.apply)
+    with pytest.raises(CheckFailed, match=r"output: 2 of 12 values differ.*\(input -?0\): yours 0, expected 1"):
+        check_tanh_sign(lambda x: TanhSign.apply(x) * (x != 0))
+    with pytest.raises(CheckFailed, match="does backward multiply by grad_output"):
+        check_tanh_sign(TanhSignNoUpstream.apply)
+    with pytest.raises(CheckFailed, match=r"with beta = 2.0: grad of x"):
+        check_swish_sign(lambda x, beta: SwishSign.apply(x, 5.0))
