@@ -9,6 +9,7 @@ explains this to learners; the README ("For instructors") explains the commands:
 
     python -m course_utils.classroom student [--source notebooks] [--out student]
     python -m course_utils.classroom grade SUBMISSIONS [--csv grades.csv] [--timeout 300] [--jobs 1]
+    python -m course_utils.classroom nbgrader COURSE_DIR
 
 ``student`` writes the student versions: every solution block becomes
 ``# YOUR CODE HERE`` + ``raise NotImplementedError()`` at the block's indentation
@@ -17,6 +18,8 @@ and outputs cleared. ``grade`` runs every completed notebook of a folder in a
 fresh kernel, restores the checker cells from the source notebook (an edited
 check does not count), and reports each exercise as pass / fail / unsolved /
 error / timeout / not run, with the checker's message, as a table and as CSV.
+``nbgrader`` writes the notebooks with nbgrader's cell metadata, as assignments
+of an nbgrader course, for instructors who use nbgrader itself.
 """
 from __future__ import annotations
 
@@ -530,6 +533,55 @@ def format_table(rows: list[Grade], width: int = 100) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- full nbgrader
+
+
+def nbgrader_notebook(nb: NotebookNode, points: int = 1) -> NotebookNode:
+    """A copy of ``nb`` with nbgrader's cell metadata, for a full nbgrader workflow.
+
+    Exercise cells become "autograded answer" cells (``solution: true``) and each
+    exercise's checker cells "autograded tests" cells (``grade: true``, locked,
+    ``points`` each; a checker raising ``CheckFailed`` scores 0). Sources are
+    unchanged: nbgrader's ``generate_assignment`` then replaces the solution
+    blocks exactly as :func:`student_notebook` does.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        A source notebook.
+    points : int
+        Points per checker cell.
+
+    Output
+    ------
+    nbformat.NotebookNode
+        The copy, every other cell without nbgrader metadata.
+    """
+    out = copy.deepcopy(nb)
+    for number, ex in enumerate(find_exercises(out), start=1):
+        for k, index in enumerate(ex.solution_cells, start=1):
+            out.cells[index].metadata["nbgrader"] = {
+                "grade": False, "solution": True, "locked": False,
+                "grade_id": f"exercise{number}_answer{k}", "schema_version": 3}
+        for k, index in enumerate(ex.check_cells, start=1):
+            out.cells[index].metadata["nbgrader"] = {
+                "grade": True, "solution": False, "locked": True, "points": points,
+                "grade_id": f"exercise{number}_check{k}", "schema_version": 3}
+    return out
+
+
+def write_nbgrader_source(source: Path, course: Path) -> list[Path]:
+    """Write every notebook of ``source`` as an nbgrader assignment: ``course/source/NN_slug/NN_slug.ipynb``."""
+    written = []
+    for path in source_notebooks(source):
+        student_notebook(nbformat.read(path, as_version=4), path.name)  # refuse bad markers early
+        target = course / "source" / path.stem / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nbgrader_notebook(nbformat.read(path, as_version=4)), target)
+        written.append(target)
+    return written
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -539,6 +591,9 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("student", help="write the student versions of the notebooks")
     s.add_argument("--source", type=Path, default=ROOT / "notebooks", help="source notebooks (default: notebooks/)")
     s.add_argument("--out", type=Path, default=ROOT / "student", help="output folder (default: student/)")
+    n = sub.add_parser("nbgrader", help="write the notebooks as nbgrader assignments (cell metadata added)")
+    n.add_argument("course", type=Path, help="the nbgrader course folder (source/ is written in it)")
+    n.add_argument("--source", type=Path, default=ROOT / "notebooks", help="source notebooks (default: notebooks/)")
     g = sub.add_parser("grade", help="run and grade a folder of completed student notebooks")
     g.add_argument("submissions", type=Path, help="folder of completed notebooks (searched recursively)")
     g.add_argument("--source", type=Path, default=ROOT / "notebooks", help="source notebooks (default: notebooks/)")
@@ -550,6 +605,10 @@ def main(argv: list[str] | None = None) -> int:
         written = write_student_versions(args.source, args.out)
         for path in written:
             print(f"wrote {path.parent.name}/{path.name}")
+        return 0
+    if args.command == "nbgrader":
+        for path in write_nbgrader_source(args.source, args.course):
+            print(f"wrote source/{path.parent.name}/{path.name}")
         return 0
     rows = grade_folder(args.submissions, args.source, args.timeout, args.jobs,
                         log=lambda line: print(line, file=sys.stderr, flush=True))

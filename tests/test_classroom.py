@@ -16,6 +16,7 @@ import importlib
 import inspect
 import os
 import pkgutil
+import re
 import textwrap
 from pathlib import Path
 
@@ -377,3 +378,23 @@ def test_grading_run_reports_every_case(tmp_path: Path, capsys: pytest.CaptureFi
         (one, "timeout", "timeout: notebook ran past 8 s (cell 2)"),
         (two, "not run", "not reached: timeout: notebook ran past 8 s (cell 2)"),
     ]
+
+
+# --------------------------------------------------------------------------- full nbgrader
+
+
+def test_nbgrader_export_marks_answer_and_test_cells(tmp_path: Path) -> None:
+    source = _graded_course(tmp_path)
+    assert classroom.main(["nbgrader", str(tmp_path / "course"), "--source", str(source)]) == 0
+    written = tmp_path / "course" / "source" / "01_two_exercises" / "01_two_exercises.ipynb"
+    nb, original = _read(written), _read(source / "01_two_exercises.ipynb")
+    assert [c.source for c in nb.cells] == [c.source for c in original.cells], "sources must not change"
+    marked = {i: c.metadata["nbgrader"] for i, c in enumerate(nb.cells) if "nbgrader" in c.metadata}
+    assert sorted(marked) == [2, 3, 6, 7]
+    for i in (2, 6):
+        assert marked[i]["solution"] is True and marked[i]["grade"] is False and not marked[i]["locked"]
+    for i in (3, 7):
+        assert marked[i]["grade"] is True and marked[i]["points"] == 1 and marked[i]["locked"] is True
+    ids = [m["grade_id"] for m in marked.values()]
+    assert len(set(ids)) == len(ids) and all(re.fullmatch(r"[A-Za-z0-9_\-]+", g) for g in ids)
+    assert {m["schema_version"] for m in marked.values()} == {3}
