@@ -48,7 +48,7 @@ END_HIDDEN = "### END HIDDEN TESTS"
 #: What replaces a solution block (nbgrader's default ``ClearSolutions.code_stub``).
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 
-EXERCISE_HEADING = re.compile(r"^###\s+(Exercise\s+\d+\b.*?)\s*$", re.M)
+EXERCISE_HEADING = re.compile(r"^###\s+(Exercise\s+\d+\b.*?)\s*$")
 HINT = re.compile(r"<details>\s*<summary>\s*Hint\b", re.I)
 CHECK_CALL = re.compile(r"\bcheck_\w+\s*\(")
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_")
@@ -385,11 +385,12 @@ def grade_exercise(ex: Exercise, run: Execution) -> tuple[str, str]:
         if name == "NotImplementedError":
             return "unsolved", "NotImplementedError: the exercise is not done"
         return "error", _one_line(f"{name}: {message} (cell {index})")
-    printed = [line for i in ex.check_cells for line in cell_text(cells[i]).splitlines()]
-    correct = [line for line in printed if line.startswith("correct:")]
-    if len(correct) < len(ex.check_cells):
-        return "fail", "a checker printed no 'correct: ...' line"
-    return "pass", _one_line("; ".join(correct))
+    correct = {i: [line for line in cell_text(cells[i]).splitlines() if line.startswith("correct:")]
+               for i in ex.check_cells}
+    silent = [i for i, lines in correct.items() if not lines]
+    if silent:
+        return "fail", f"no 'correct: ...' line printed by checker cell {silent[0]}"
+    return "pass", _one_line("; ".join(line for lines in correct.values() for line in lines))
 
 
 def _restore_checks(submission: NotebookNode, source: NotebookNode) -> None:
