@@ -382,6 +382,55 @@ def test_grading_run_reports_every_case(tmp_path: Path, capsys: pytest.CaptureFi
     assert graded[2].message.startswith("unreadable notebook: ")
 
 
+def _ran(cells: list[tuple[str, list]]) -> nbformat.NotebookNode:
+    """A notebook as if executed: (source, outputs) per cell; "md:" sources are markdown."""
+    nb = new_notebook()
+    for source, outputs in cells:
+        if source.startswith("md:"):
+            nb.cells.append(new_markdown_cell(source[3:]))
+        else:
+            nb.cells.append(new_code_cell(source, outputs=outputs))
+    return nb
+
+
+def _out(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def _err(name: str, value: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("error", ename=name, evalue=value, traceback=[])
+
+
+@pytest.mark.parametrize(("answer", "check", "stopped", "expected"), [
+    ([], [_out("correct: fine\n")], None, ("pass", "correct: fine")),
+    ([], [_out("checked\n")], None, ("fail", "no 'correct: ...' line printed by checker cell 3")),
+    ([], [_err("CheckFailed", "output: 1 of 3 values differ")], None,
+     ("fail", "CheckFailed: output: 1 of 3 values differ")),
+    ([], [_err("AssertionError", "hidden")], None, ("fail", "AssertionError: hidden")),
+    ([_err("AssertionError", "own")], [], None, ("error", "AssertionError: own (cell 2)")),
+    ([_err("NotImplementedError", "")], [_err("NameError", "name 'f' is not defined")], None,
+     ("unsolved", "NotImplementedError")),
+    ([_err("SyntaxError", "invalid syntax")], [], None, ("error", "SyntaxError: invalid syntax (cell 2)")),
+    ([], [], (2, "timeout: notebook ran past 9 s (cell 2)"), ("timeout", "timeout: notebook ran past 9 s")),
+    ([], [], (3, "crash: the kernel died in cell 3"), ("error", "crash: the kernel died in cell 3")),
+    ([], [], (0, "timeout: notebook ran past 9 s (cell 0)"), ("not run", "not reached: timeout")),
+])
+def test_grade_exercise_verdicts(answer, check, stopped, expected) -> None:  # noqa: ANN001
+    nb = _ran([("import math", []), ("md:### Exercise 1: f", []), ("def f():\n    return 1", answer),
+               ("check_f(f)", check), ("md:## What's next", [])])
+    (ex,) = find_exercises(nb)
+    assert (ex.heading_cell, ex.end_cell, ex.check_cells) == (1, 4, [3])
+    run = classroom.Execution(nb, *(stopped or (None, "")))
+    status, message = classroom.grade_exercise(ex, run)
+    assert status == expected[0] and expected[1] in message, (status, message)
+
+
+def test_an_exercise_without_checker_cell_fails() -> None:
+    (ex,) = find_exercises(_ran([("md:### Exercise 1: f", []), ("f = 1", [])]))
+    assert classroom.grade_exercise(ex, classroom.Execution(new_notebook())) == (
+        "fail", "no cell calls a check_* function for this exercise")
+
+
 # --------------------------------------------------------------------------- full nbgrader
 
 
