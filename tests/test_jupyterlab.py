@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +53,7 @@ CHROMIUM_ARGS = [
 SERVER_START = 120
 PAGE_LOAD = 120
 KERNEL_READY = 120
-RUN_ALL = 600  # one whole notebook, from "Run All Cells" to an idle kernel
+RUN_ALL = 300  # one whole notebook, from "Run All Cells" to an idle kernel
 SAVE = 60
 UI_STEP = 30  # one click, one dialog
 POLL = 0.25
@@ -122,7 +121,6 @@ class Lab:
     url: str
     root: Path  # the server's root folder: a copy of notebooks/ lives in root/notebooks
     page: object  # playwright.sync_api.Page
-    log: Path
 
     # -- the server's REST API (only to find and shut down kernels) -----------------
     def api(self, path: str, method: str = "GET") -> object:
@@ -171,87 +169,111 @@ def _copy_notebooks(target: Path) -> None:
         nbformat.write(nb, path)
 
 
+def _prepare(tmp: Path) -> dict[str, str]:
+    """Fill ``tmp`` with the lab's root, settings and kernel; return the server's environment."""
+    _copy_notebooks(tmp / "root" / "notebooks")
+    _write_settings(tmp / "config" / "lab" / "user-settings")
+    # The notebooks' python3 kernel is this interpreter, whatever kernels the user has.
+    kernel_dir = tmp / "data" / "kernels" / "python3"
+    kernel_dir.mkdir(parents=True)
+    (kernel_dir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)", "language": "python",
+    }), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_"))}
+    env.update(  # no user or site Jupyter configuration is read
+        JUPYTER_CONFIG_DIR=str(tmp / "config"),
+        JUPYTER_DATA_DIR=str(tmp / "data"),
+        JUPYTER_PATH=str(tmp / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(tmp / "config" / "lab" / "user-settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "config" / "lab" / "workspaces"),
+        IPYTHONDIR=str(tmp / "ipython"),
+        COURSE_FIGURES_DIR=str(tmp / "figures"),  # figures never land in the repository
+        # course_utils imports from this checkout, installed or not
+        PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    )
+    return env
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop the server, then kill whatever it started that is still alive."""
+    leftovers = _children(server.pid)  # kernels run in process groups of their own
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)  # the server shuts its kernels down
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
+    for pid in leftovers:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 @pytest.fixture(scope="module")
 def lab() -> Iterator[Lab]:
     """One JupyterLab server on a copy of the course, and one Chromium page on it."""
     sync_api = pytest.importorskip(
         "playwright.sync_api",
         reason="the Python package 'playwright' is missing: run ./course setup (see requirements.txt)")
+    pytest.importorskip("jupyterlab", reason="JupyterLab is missing: run ./course setup")
     browser_path = find_browser()
     if browser_path is None and os.environ.get("COURSE_CHROMIUM"):
         pytest.skip(f"COURSE_CHROMIUM={os.environ['COURSE_CHROMIUM']} is not an executable")
     if browser_path is None:
         pytest.skip("no Chromium found: install the 'chromium' package (./course setup does, as root "
                     "on Debian) or set COURSE_CHROMIUM to a Chromium or Chrome executable")
-    pytest.importorskip("jupyterlab", reason="JupyterLab is missing: run ./course setup")
 
     tmp = Path(tempfile.mkdtemp(prefix="course-lab-"))
-    root, data = tmp / "root", tmp / "data"
-    _copy_notebooks(root / "notebooks")
-    _write_settings(tmp / "config" / "lab" / "user-settings")
-    # The notebooks' kernel is this interpreter, whatever the user's kernels say.
-    kernel_dir = data / "kernels" / "python3"
-    kernel_dir.mkdir(parents=True)
-    (kernel_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (ipykernel)", "language": "python",
-    }), encoding="utf-8")
-    env = dict(os.environ)
-    for name in list(env):  # no user or site Jupyter configuration
-        if name.startswith(("JUPYTER", "JPY_")):
-            del env[name]
-    env.update(
-        JUPYTER_CONFIG_DIR=str(tmp / "config"),
-        JUPYTER_DATA_DIR=str(data),
-        JUPYTER_PATH=str(data),
-        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
-        JUPYTERLAB_SETTINGS_DIR=str(tmp / "config" / "lab" / "user-settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "config" / "lab" / "workspaces"),
-        IPYTHONDIR=str(tmp / "ipython"),
-        COURSE_FIGURES_DIR=str(tmp / "figures"),  # figures never land in the repository
-        PYTHONPATH=os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p]),
-    )
-    port = _free_port()
     log = tmp / "server.log"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-         f"--ServerApp.root_dir={root}", "--LabApp.extension_manager=readonly"],
-        cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, killed as a whole at the end
-    )
-    url = f"http://127.0.0.1:{port}"
-    playwright = browser = lab_ = None
+    server = playwright = browser = lab_ = None
     try:
+        env = _prepare(tmp)
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        with log.open("wb") as out:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+                 "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+                 "--IdentityProvider.token=", "--ServerApp.password=",
+                 "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={tmp / 'root'}",
+                 "--LabApp.extension_manager=readonly"],
+                cwd=tmp / "root", env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,  # a process group of its own, stopped as a whole
+            )
+        # The browser starts while the server does.
+        playwright = sync_api.sync_playwright().start()
+        browser = playwright.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
+
         def server_up() -> bool:
             if server.poll() is not None:
                 pytest.fail(f"jupyter lab exited with code {server.returncode}:\n{log.read_text()[-3000:]}")
             try:
                 urllib.request.urlopen(url + "/api/status", timeout=5).close()
                 return True
-            except (urllib.error.URLError, OSError):
+            except OSError:  # URLError included: not listening yet
                 return False
 
         _wait(server_up, SERVER_START, "the jupyter lab server to answer")
-        specs = json.load(urllib.request.urlopen(url + "/api/kernelspecs", timeout=UI_STEP))
-        argv = specs["kernelspecs"].get("python3", {}).get("spec", {}).get("argv", [])
-        assert argv[:1] == [sys.executable], (
-            f"the lab's python3 kernel would run {argv[:1]}, not this environment's {sys.executable}")
+        lab_ = Lab(url=url, root=tmp / "root", page=None)
+        argv = lab_.api("/api/kernelspecs")["kernelspecs"].get("python3", {}).get("spec", {}).get("argv")
+        assert argv and argv[0] == sys.executable, (
+            f"the lab's python3 kernel would run {argv}, not this environment's {sys.executable}")
 
-        playwright = sync_api.sync_playwright().start()
-        browser = playwright.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(UI_STEP * 1000)
         page.goto(url + "/lab", timeout=PAGE_LOAD * 1000)
         page.locator(".lm-MenuBar-itemLabel", has_text="File").wait_for(timeout=PAGE_LOAD * 1000)
-        lab_ = Lab(url=url, root=root, page=page, log=log)
+        lab_.page = page
         yield lab_
     finally:
         try:
             if lab_ is not None:
                 lab_.shut_down_sessions()
-        except Exception:  # noqa: BLE001 - the server is going down anyway
+        except Exception:  # noqa: BLE001 - the server is stopped below anyway
             pass
         for stop in (browser and browser.close, playwright and playwright.stop):
             try:
@@ -259,20 +281,11 @@ def lab() -> Iterator[Lab]:
                     stop()
             except Exception:  # noqa: BLE001 - still stop the server below
                 pass
-        leftovers = _children(server.pid)
-        try:
-            os.killpg(server.pid, signal.SIGTERM)  # the server shuts its kernels down
-            server.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
-        for pid in [server.pid, *leftovers]:  # kernels live in process groups of their own
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        server.wait(timeout=30)
-        ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(log, ARTEFACTS / "server.log")
+        if server is not None:
+            _stop(server)
+        if log.exists():
+            ARTEFACTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log, ARTEFACTS / "server.log")
         shutil.rmtree(tmp, ignore_errors=True)
 
 
