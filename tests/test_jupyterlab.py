@@ -27,9 +27,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -59,8 +60,10 @@ UI_STEP = 30  # one click, one dialog
 POLL = 0.25
 
 # The lab's user settings for the run: no news or update checks (the network may be
-# closed) and every cell attached to the page, so that all prompts can be read.
+# closed), no autosave (the test saves, then reads the file), and every cell attached
+# to the page, so that all prompts can be read.
 LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
 }
@@ -121,6 +124,7 @@ class Lab:
     url: str
     root: Path  # the server's root folder: a copy of notebooks/ lives in root/notebooks
     page: object  # playwright.sync_api.Page
+    stopping: list[threading.Thread] = field(default_factory=list)
 
     # -- the server's REST API (only to find and shut down kernels) -----------------
     def api(self, path: str, method: str = "GET") -> object:
@@ -129,7 +133,19 @@ class Lab:
             body = response.read()
         return json.loads(body) if body else None
 
+    def shut_down(self, relpath: str) -> None:
+        """Shut down the kernel of the notebook ``relpath``, in the background."""
+        for session in self.api("/api/sessions"):
+            if session["path"] == relpath:
+                thread = threading.Thread(
+                    target=self.api, args=(f"/api/sessions/{session['id']}", "DELETE"), daemon=True)
+                thread.start()
+                self.stopping.append(thread)
+
     def shut_down_sessions(self) -> None:
+        """Shut down every kernel; wait for those already shutting down."""
+        for thread in self.stopping:
+            thread.join(timeout=UI_STEP)
         for session in self.api("/api/sessions"):
             self.api(f"/api/sessions/{session['id']}", method="DELETE")
 
@@ -303,7 +319,6 @@ def run_in_lab(lab: Lab, relpath: str) -> Result:
     page = lab.page
     name = Path(relpath).name
     saved = lab.root / relpath
-    before = saved.stat().st_mtime_ns
     code_cells = sum(1 for c in nbformat.read(saved, as_version=4).cells if c.cell_type == "code")
     shot = ARTEFACTS / f"{Path(name).stem}.png"
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
@@ -327,6 +342,7 @@ def run_in_lab(lab: Lab, relpath: str) -> Result:
         _wait(lambda: not any("*" in t for t in prompts.all_inner_texts()) and kernel_idle(), RUN_ALL,
               f"{name} to finish running (no cell queued, kernel idle)")
 
+        before = saved.stat().st_mtime_ns
         lab.menu("File", "Save( Notebook)?")
         _wait(lambda: saved.stat().st_mtime_ns != before, SAVE, f"{name} to be saved")
 
@@ -349,9 +365,7 @@ def run_in_lab(lab: Lab, relpath: str) -> Result:
         try:
             page.screenshot(path=str(shot))
         finally:  # done with this notebook, whatever happened: shut its kernel down, close it
-            for session in lab.api("/api/sessions"):
-                if session["path"] == relpath:
-                    lab.api(f"/api/sessions/{session['id']}", method="DELETE")
+            lab.shut_down(relpath)
             lab.menu("File", "Close Tab")
             if not finished:  # an unsaved notebook asks before closing: discard it
                 discard = page.locator(".jp-Dialog button", has_text=re.compile("^Discard$"))
