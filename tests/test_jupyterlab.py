@@ -6,7 +6,7 @@ temporary copy of ``notebooks/`` with cleared outputs, drives headless Chromium 
 Playwright, and for each notebook: opens it in the lab (*File > Open from Path*), waits
 for its kernel, clicks *Run > Run All Cells*, waits until no cell is queued or running
 and the kernel is idle, saves it (*File > Save Notebook*), screenshots the page into
-``build/screenshots/``, and reads the saved notebook: any ``error`` output, or a
+``build/jupyterlab/``, and reads the saved notebook: any ``error`` output, or a
 non-empty code cell the lab never ran, fails the test. One server and one browser serve
 the whole course; each notebook's kernel is shut down when it is done.
 
@@ -344,9 +344,18 @@ def run_in_lab(lab: Lab, relpath: str) -> Result:
 
         before = saved.stat().st_mtime_ns
         lab.menu("File", "Save( Notebook)?")
-        _wait(lambda: saved.stat().st_mtime_ns != before, SAVE, f"{name} to be saved")
+        dirty = page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")
 
-        nb = nbformat.read(saved, as_version=4)
+        def saved_notebook() -> nbformat.NotebookNode | None:
+            # The server writes in place: read once the lab says it is saved, and parses.
+            if saved.stat().st_mtime_ns == before or dirty.count():
+                return None
+            try:
+                return nbformat.read(saved, as_version=4)
+            except ValueError:  # still being written
+                return None
+
+        nb = _wait(saved_notebook, SAVE, f"{name} to be saved")
         errors, not_run, first_error = [], [], None
         for i, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
@@ -363,16 +372,23 @@ def run_in_lab(lab: Lab, relpath: str) -> Result:
         return Result(errors=errors, not_run=not_run, screenshot=shot)
     finally:
         try:
-            page.screenshot(path=str(shot))
-        finally:  # done with this notebook, whatever happened: shut its kernel down, close it
-            lab.shut_down(relpath)
-            lab.menu("File", "Close Tab")
-            if not finished:  # an unsaved notebook asks before closing: discard it
-                discard = page.locator(".jp-Dialog button", has_text=re.compile("^Discard$"))
-                try:
-                    discard.click(timeout=5000)
-                except Exception:  # noqa: BLE001 - no dialog came: nothing to discard
-                    pass
+            _close(lab, relpath, shot, saved=finished)
+        except Exception:  # noqa: BLE001
+            if finished:  # else the error that brought us here is the one to report
+                raise
+
+
+def _close(lab: Lab, relpath: str, shot: Path, saved: bool) -> None:
+    """Done with a notebook: keep a screenshot, shut its kernel down, close its tab."""
+    lab.page.screenshot(path=str(shot))
+    lab.shut_down(relpath)
+    lab.menu("File", "Close Tab")
+    if not saved:  # an unsaved notebook asks before closing: discard it
+        discard = lab.page.locator(".jp-Dialog button", has_text=re.compile("^Discard$"))
+        try:
+            discard.click(timeout=5000)
+        except Exception:  # noqa: BLE001 - no dialog came: nothing to discard
+            pass
 
 
 def _ids(paths: list[Path]) -> list[str]:
@@ -394,7 +410,7 @@ def test_a_failing_cell_is_reported(lab: Lab) -> None:
     nb.cells = [nbformat.v4.new_code_cell('print("fine")'),
                 nbformat.v4.new_code_cell("1 / 0"),
                 nbformat.v4.new_code_cell('print("never")')]
-    nbformat.write(nb, lab.root / "zz_failing.ipynb")
-    result = run_in_lab(lab, "zz_failing.ipynb")
+    nbformat.write(nb, lab.root / "zz_failing_example.ipynb")
+    result = run_in_lab(lab, "zz_failing_example.ipynb")
     assert result.errors == ["cell 1: ZeroDivisionError: division by zero"], result.errors
     assert result.not_run == [2], result.not_run
