@@ -209,8 +209,11 @@ def test_every_checker_has_a_test_that_a_wrong_answer_fails() -> None:
                 if (isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "raises"
                         and call.args and getattr(call.args[0], "id", None) == "CheckFailed"
                         and any(k.arg == "match" for k in call.keywords)):
-                    covered |= {n.func.id for stmt in node.body for n in ast.walk(stmt)
-                                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+                    # check_x(...) or module.check_x(...)
+                    covered |= {n.func.id if isinstance(n.func, ast.Name) else n.func.attr
+                                for stmt in node.body for n in ast.walk(stmt)
+                                if isinstance(n, ast.Call)
+                                and isinstance(n.func, (ast.Name, ast.Attribute))}
     checkers = _checkers()
     assert checkers, "no check_* functions found in course_utils.exercises"
     missing = {name: module for name, module in checkers.items() if name not in covered}
