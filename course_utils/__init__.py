@@ -3,13 +3,14 @@
 Every helper is defined once here and its docstring names the notebook that
 teaches it. Importing this package never imports TensorFlow.
 """
-from .checking import CheckFailed, Comparison, check_function, compare
+from .checking import CheckFailed, Comparison, call_answer, check_function, compare
 from .env import device, import_tensorflow, seed_everything, setup, versions
 from .plotting import figures_dir, savefig
 
 __all__ = [
     "CheckFailed",
     "Comparison",
+    "call_answer",
     "check_function",
     "compare",
     "device",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -125,6 +126,21 @@ def compare(
     return result
 
 
+def call_answer(fn: Callable[..., Any], *args: Any, context: str = "") -> Any:
+    """Call a learner's function the way every checker does.
+
+    ``NotImplementedError`` (an exercise not done yet) passes through unchanged; any
+    other exception becomes a :class:`CheckFailed` naming it, prefixed by ``context``
+    (e.g. ``"on the sample input, "``).
+    """
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # the learner's crash is a failed check, not a crash of the checker
+        raise CheckFailed(f"{context}calling your function raised {type(exc).__name__}: {exc}") from exc
+
+
 def check_function(
     candidate: Callable[..., torch.Tensor],
     reference: Callable[..., torch.Tensor],
@@ -173,12 +189,7 @@ def check_function(
     generator = torch.Generator().manual_seed(0)
     for upstream_kind in ("ones", "random"):
         ours_in, ref_in = leaves(), leaves()
-        try:
-            out = candidate(*ours_in)
-        except NotImplementedError:
-            raise
-        except Exception as exc:  # report the learner's crash as a failed check
-            raise CheckFailed(f"calling your function raised {type(exc).__name__}: {exc}") from exc
+        out = call_answer(candidate, *ours_in)
         expected = reference(*ref_in)
         compare("output", out, expected, rtol=rtol, atol=atol, check=True, verbose=verbose,
                 inputs=inputs[0] if len(inputs) == 1 else None)

@@ -110,3 +110,17 @@ def test_check_function_passes_integer_inputs_through() -> None:
     target = torch.tensor([0, 2, 1, 1])
     ce = torch.nn.functional.cross_entropy
     check_function(ce, ce, [logits, target], names=["logits", "target"])
+
+
+def test_call_answer_passes_not_implemented_and_wraps_other_errors() -> None:
+    from course_utils import call_answer
+
+    assert call_answer(lambda a, b: a + b, 1, 2) == 3
+
+    def todo():
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        call_answer(todo)
+    with pytest.raises(CheckFailed, match=r"^on row 3, calling your function raised KeyError: 'k'$"):
+        call_answer(lambda: {}["k"], context="on row 3, ")

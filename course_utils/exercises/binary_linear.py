@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from ..binarize import sign_parabola, sign_ste
-from ..checking import CheckFailed, check_function, compare
+from ..checking import CheckFailed, call_answer, check_function, compare
 from ..env import device
 
 #: The assignment's sample input and expected output, as given with the task.
@@ -241,10 +241,7 @@ def check_assignment(gradients: Callable[[torch.Tensor, torch.Tensor], tuple[tor
     Says which gradient is wrong, at which row and column, and the input there.
     """
     for label, x, w in _cases():
-        try:
-            result = gradients(x.clone(), w.clone())
-        except Exception as exc:
-            raise CheckFailed(f"on {label}, calling your function raised {type(exc).__name__}: {exc}") from exc
+        result = call_answer(gradients, x.clone(), w.clone(), context=f"on {label}, ")
         if not (isinstance(result, tuple) and len(result) == 2):
             raise CheckFailed(f"return a tuple (grad_x, grad_w), got {type(result).__name__}")
         expected_x, expected_w = assignment_gradients(x, w)

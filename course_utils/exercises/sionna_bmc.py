@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 
 import torch
 
-from ..checking import CheckFailed, check_function
+from ..checking import CheckFailed, call_answer, check_function
 from ..env import device
 from ..gumbel import binarize_ste, gumbel_from_uniform
 
@@ -30,15 +30,6 @@ def _reference_llrs(y: torch.Tensor, pb0: torch.Tensor, pb1: torch.Tensor, llr_m
     return llr.clamp(-llr_max, llr_max)
 
 
-def _call(fn: Callable, *args: object) -> object:
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        raise
-    except Exception as exc:  # report the learner's crash as a failed check
-        raise CheckFailed(f"calling your function raised {type(exc).__name__}: {exc}") from exc
-
-
 def check_sionna_llrs(sionna_llrs: Callable[..., torch.Tensor]) -> None:
     """Exercise 11.1: ``sionna_llrs(y, pb0, pb1, llr_max)`` returns the LLRs Sionna's BMC outputs
     (float32) for hard outputs ``y`` in {0, 1} and error probabilities ``pb0``, ``pb1``."""
@@ -47,7 +38,7 @@ def check_sionna_llrs(sionna_llrs: Callable[..., torch.Tensor]) -> None:
     pb1 = torch.tensor([c[1] for c in LLR_CASES], dtype=torch.float32, device=dev)
     y = torch.stack((torch.zeros_like(pb0), torch.ones_like(pb0)))  # [2, 9]: y = 0, then y = 1
     for llr_max in (100.0, 5.0):
-        got = _call(sionna_llrs, y.clone(), pb0.clone(), pb1.clone(), llr_max)
+        got = call_answer(sionna_llrs, y.clone(), pb0.clone(), pb1.clone(), llr_max)
         if not isinstance(got, torch.Tensor):
             raise CheckFailed(f"expected a tensor of LLRs, got {type(got).__name__}")
         if got.shape != y.shape:
@@ -96,7 +87,7 @@ def check_possible_outputs(possible_outputs: Callable[[str, bool, int, float], I
     names = {"bsc": "BSC", "z": "Z channel", "bec": "BEC"}
     cases = possible_output_cases()
     for channel, bipolar, x, pb in cases:
-        got = _call(possible_outputs, channel, bipolar, x, pb)
+        got = call_answer(possible_outputs, channel, bipolar, x, pb)
         try:
             got_set = {int(v) for v in got}
         except TypeError:
