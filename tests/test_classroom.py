@@ -3,8 +3,8 @@
 What runs where (README, "For instructors"):
 - every notebook: student version has no solution code, nothing but the solution
   blocks and outputs changed; every exercise has a hint and a checker cell;
-- notebook 00 (every notebook with COURSE_STUDENT_NOTEBOOKS=all): its student
-  version, run top to bottom, fails only with NotImplementedError at exercises;
+- every notebook (only notebook 00 with COURSE_STUDENT_NOTEBOOKS=00, for a quick run):
+  its student version, run top to bottom, fails only with NotImplementedError at exercises;
 - small synthetic notebooks: the student-version edge cases and the grading run.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ from course_utils.classroom import (
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 WITH_EXERCISES = [p for p in NOTEBOOKS if any(has_solution(c) for c in nbformat.read(p, as_version=4).cells)]
-EXECUTED = NOTEBOOKS if os.environ.get("COURSE_STUDENT_NOTEBOOKS") == "all" else NOTEBOOKS[:1]
+EXECUTED = NOTEBOOKS[:1] if os.environ.get("COURSE_STUDENT_NOTEBOOKS") == "00" else NOTEBOOKS
 
 
 def _ids(paths: list[Path]) -> list[str]:
