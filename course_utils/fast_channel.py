@@ -1,0 +1,287 @@
+"""The fast error sampler of the discrete channels: one uniform per bit, one fused autograd Function.
+
+Taught in notebook 14 (a fast channel sampler). Selected with ``sampler="logistic"``
+in the constructors of :mod:`course_utils.channels`; the default ``"gumbel"`` is the
+faithful port of Sionna.
+
+Why it is the same channel. For two classes the Gumbel-softmax's first output is
+``softmax((log(p + eps) + q0, log(1 - p + eps) + q1) / tau)[0]
+= sigmoid((l(p) + L) / tau)`` with ``l(p) = log(p + eps) - log(1 - p + eps)`` and
+``L = q0 - q1``; the difference of two independent Gumbel(0, 1) variables is
+Logistic(0, 1), and ``logit(u)`` of one uniform ``u`` is Logistic(0, 1) too. So one
+uniform per bit, taken for the probability the input bit selects, replaces
+Sionna's four, and the straight-through gradient is
+``d sigmoid((l(p) + L) / tau) / dp = s (1 - s) (1 / (p + eps) + 1 / (1 - p + eps)) / tau``.
+
+The hard decision needs no logarithm: with fresh uniforms the error is
+``u >= 1 - p``. The exact rule with ``eps`` would be
+``u >= (1 - p + eps) / (1 + 2 eps)``; the two thresholds differ by at most
+``eps = 1e-9`` in probability, less than the spacing of float32 uniforms
+(``2**-24``), and the rule without ``eps`` keeps ``p = 0`` never and ``p = 1``
+always flipping, as in the faithful port.
+
+The Function saves no noise: it saves the random generator's state and draws
+the same uniforms again in backward (as dropout implementations do), keeps
+the input-bit and output-bit masks as booleans, and computes the LLRs and their
+gradient inside the same Function.
+
+Noise given through ``noise=`` may be
+
+* uniforms of shape ``x.shape``: exactly what a generator would have drawn
+  (``ch(x, pb, generator=g)`` equals ``ch(x, pb, noise=torch.rand(x.shape, generator=g'))``
+  for a copy ``g'`` of ``g``);
+* the faithful sampler's uniforms, of shape ``(k, *x.shape, 2)``: the sampler
+  turns each Gumbel pair into ``L = q0 - q1`` (:func:`logistic_from_gumbel`), picks
+  the pair selected by the input bit and decides ``sigmoid((l(p) + L) / tau) >= 0.5``.
+  Fed the same uniforms, the two samplers then give the same outputs and, to float
+  rounding, the same gradients (a decision can differ only where ``l(p) + L``
+  is within rounding of 0, an event of probability about 1e-7 per bit).
+
+Importing this module never imports TensorFlow.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+__all__ = ["LogisticSampler", "logistic_from_gumbel"]
+
+
+def logistic_from_gumbel(u: torch.Tensor, eps: float = 1e-9) -> torch.Tensor:
+    """Logistic noise ``L = q0 - q1`` from the faithful sampler's Gumbel pairs of uniforms.
+
+    Parameters
+    ----------
+    u : torch.Tensor
+        Uniforms in [0, 1], shape ``[..., 2]`` (the last axis is the pair).
+    eps : float
+        Term inside the logarithms, as in the faithful sampler (Sionna: 1e-9).
+
+    Output
+    ------
+    torch.Tensor
+        ``u.shape[:-1]``: ``q0 - q1`` with ``q = -log(-log(u + eps) + eps)``.
+    """
+    q = -torch.log(-torch.log(u + eps) + eps)
+    return q[..., 0] - q[..., 1]
+
+
+def _default_generator(device: torch.device) -> torch.Generator:
+    if device.type == "cpu":
+        return torch.default_generator
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return torch.cuda.default_generators[index]
+    raise ValueError(f"the logistic sampler draws its own noise only on cpu or cuda, "
+                     f"not on {device.type}: pass noise=")
+
+
+def _sum_to(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """Reduce a per-bit gradient to the shape of the (broadcast) input ``like``."""
+    if t.shape == like.shape:
+        return t.to(like.dtype)
+    return t.sum_to_size(like.shape).to(like.dtype)
+
+
+def _select(pick: torch.Tensor, a: torch.Tensor, b: torch.Tensor, same: bool) -> torch.Tensor:
+    return a if same else torch.where(pick, a, b)
+
+
+class _Noise:
+    """The noise of one call: fresh (a generator state), uniforms, or logistic noise."""
+
+    def __init__(self, kind: str, tensor: torch.Tensor | None = None,
+                 state: torch.Tensor | None = None) -> None:
+        self.kind, self.tensor, self.state = kind, tensor, state
+
+    def logistic(self, shape: torch.Size, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+        """Logistic noise L (a fresh tensor the caller may overwrite)."""
+        if self.kind == "logistic":
+            return self.tensor.clone()
+        if self.kind == "uniform":
+            return torch.logit(self.tensor)
+        gen = torch.Generator(device=device)
+        gen.set_state(self.state)
+        u = torch.rand(shape, dtype=dtype, device=device, generator=gen)
+        return torch.logit_(u)
+
+
+def _errors(pick: torch.Tensor, ps: Sequence[torch.Tensor], noise: _Noise, shape: torch.Size,
+            dtype: torch.dtype, device: torch.device, generator: torch.Generator | None,
+            temperature: float, eps: float) -> torch.Tensor:
+    """Boolean error pattern for probabilities ``ps`` (selected by ``pick``).
+
+    With fresh noise, the generator's state is stored in ``noise`` for backward."""
+    same = len(ps) == 1 or ps[0] is ps[1]
+    if noise.kind == "logistic":
+        ells = [torch.log(p + eps) - torch.log(1 - p + eps) for p in ps]
+        z = noise.tensor + _select(pick, ells[0], ells[-1], same)
+        # sigmoid(z / tau) >= 0.5, written as the faithful binarizer writes it
+        return ~(torch.sigmoid_(z.div_(temperature)) < 0.5)
+    if noise.kind == "fresh":
+        gen = generator if generator is not None else _default_generator(device)
+        noise.state = gen.get_state()
+        u = torch.rand(shape, dtype=dtype, device=device, generator=gen)
+    else:
+        u = noise.tensor
+    thresholds = [1 - p for p in ps]
+    return torch.ge(u, _select(pick, thresholds[0], thresholds[-1], same))
+
+
+def _memoryless_forward(x, pb0, pb1, w0, w1, noise, generator, cfg):  # noqa: ANN001, ANN202, PLR0913
+    """Output of the memoryless channel, and the masks backward needs (``x == 0``, received 1)."""
+    bipolar, llrs, llr_max, temperature, eps = cfg
+    pick = x == (-1 if bipolar else 0)  # where pb0 applies
+    ps = (pb0,) if pb0 is pb1 else (pb0, pb1)
+    e = _errors(pick, ps, noise, x.shape, pb0.dtype, x.device, generator, temperature, eps)
+    received_one = e.logical_xor_(~pick)
+    if llrs:
+        c1 = torch.clamp(w1.to(x.dtype), -llr_max, llr_max)
+        c0 = torch.clamp(-w0.to(x.dtype), -llr_max, llr_max)
+        out = torch.where(received_one, c1, c0)
+    elif bipolar:
+        out = torch.where(received_one, 1, -1).to(x.dtype)
+    else:
+        out = received_one.to(x.dtype)
+    return out, pick, received_one
+
+
+class _LogisticMemoryless(torch.autograd.Function):
+    """Errors, their application to ``x`` and the LLRs, forward and backward in one Function.
+
+    Inputs ``x, pb0, pb1, w0, w1``: ``w0, w1`` are Sionna's LLR values of a received 0
+    (before the sign) and of a received 1, computed by the caller (small tensors) so
+    that their own gradient w.r.t. ``pb`` is left to autograd.
+    """
+
+    @staticmethod
+    def forward(ctx, x, pb0, pb1, w0, w1, noise, generator, cfg):  # noqa: ANN001, ANN205, PLR0913
+        out, pick, received_one = _memoryless_forward(x, pb0, pb1, w0, w1, noise, generator, cfg)
+        ctx.cfg, ctx.noise, ctx.same = cfg, noise, pb0 is pb1
+        ctx.save_for_backward(pick, received_one, pb0, pb1, w0, w1)
+        ctx.x_meta = (x.shape, x.dtype)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):  # noqa: ANN001, ANN205
+        bipolar, llrs, llr_max, temperature, eps = ctx.cfg
+        pick, received_one, pb0, pb1, w0, w1 = ctx.saved_tensors
+        shape, xdtype = ctx.x_meta
+        need_x, need_p0, need_p1, need_w0, need_w1 = ctx.needs_input_grad[:5]
+        grads = [None] * 8
+
+        # d out / d e per bit (straight-through): A = 2 * (clip mask * w) for binary LLRs,
+        # -2x * (...) for bipolar ones; 1 (STE XOR) or -2x for hard outputs
+        if llrs:
+            w1x, w0x = w1.to(xdtype), w0.to(xdtype)
+            a1 = ((w1x >= -llr_max) & (w1x <= llr_max)).to(xdtype) * w1x
+            a0 = ((-w0x >= -llr_max) & (-w0x <= llr_max)).to(xdtype) * w0x
+            if need_w1:
+                grads[4] = _sum_to(torch.where(received_one, g, 0) *
+                                   ((w1x >= -llr_max) & (w1x <= llr_max)), w1)
+            if need_w0:
+                grads[3] = _sum_to(torch.where(received_one, 0, g) *
+                                   ((-w0x >= -llr_max) & (-w0x <= llr_max)), w0).neg_()
+            dout = torch.where(received_one, a1, a0)
+            gx = g * dout
+            if bipolar:
+                # y = x (1 - 2e): d/de = -2x, d/dx = 1 - 2e = y / x
+                ge = gx.mul_(torch.where(pick, 2.0, -2.0))
+                gx_in = None if not need_x else g * dout * torch.where(
+                    received_one ^ ~pick, -1.0, 1.0)
+            else:
+                ge = gx.mul_(2.0)
+                gx_in = ge if need_x else None
+        else:
+            if bipolar:
+                ge = g * torch.where(pick, 2.0, -2.0)
+                gx_in = None if not need_x else g * torch.where(received_one ^ ~pick, -1.0, 1.0)
+            else:
+                ge = g
+                gx_in = g if need_x else None
+        if need_x:
+            grads[0] = gx_in.to(xdtype)
+
+        if need_p0 or need_p1:
+            dtype = pb0.dtype
+            ps = (pb0,) if ctx.same else (pb0, pb1)
+            ells = [torch.log(p + eps) - torch.log(1 - p + eps) for p in ps]
+            hs = [(1 / (p + eps) + 1 / (1 - p + eps)) / temperature for p in ps]
+            s = ctx.noise.logistic(shape, dtype, g.device)
+            s.add_(_select(pick, ells[0], ells[-1], ctx.same)).div_(temperature).sigmoid_()
+            s.addcmul_(s, s, value=-1)  # s (1 - s)
+            s.mul_(ge).mul_(_select(pick, hs[0], hs[-1], ctx.same))
+            if ctx.same:
+                grads[1] = _sum_to(s, pb0)
+            else:
+                if need_p0:
+                    grads[1] = _sum_to(torch.where(pick, s, 0), pb0)
+                if need_p1:
+                    grads[2] = _sum_to(torch.where(pick, 0, s), pb1)
+        return tuple(grads)
+
+
+class LogisticSampler:
+    """The fast error sampler: one uniform per bit, errors and LLRs in one fused autograd Function.
+
+    Used by the channels of :mod:`course_utils.channels` built with
+    ``sampler="logistic"``; it replaces the whole error-and-output computation of a
+    call (``fused = True``), so the channel hands it the checked inputs.
+    """
+
+    name = "logistic"
+    fused = True
+
+    @staticmethod
+    def noise_shape(num_probs: int, shape: Sequence[int]) -> tuple[int, ...]:
+        """Shape of the uniforms this sampler draws: one per bit, ``shape``."""
+        return tuple(shape)
+
+    @staticmethod
+    def noise_shapes(num_probs: int, shape: Sequence[int]) -> tuple[tuple[int, ...], ...]:
+        """Accepted shapes of given noise: its own uniforms, or the faithful sampler's."""
+        return (tuple(shape), (num_probs, *shape, 2))
+
+    @staticmethod
+    def _noise(x: torch.Tensor, noise: torch.Tensor | None, pick: torch.Tensor,
+               eps: float) -> _Noise:
+        if noise is None:
+            return _Noise("fresh")
+        if noise.shape == x.shape:
+            return _Noise("uniform", noise)
+        pairs = logistic_from_gumbel(noise, eps)  # (k, *x.shape)
+        return _Noise("logistic", torch.where(pick, pairs[0], pairs[-1]))
+
+    def memoryless(self, x: torch.Tensor, pb0: torch.Tensor, pb1: torch.Tensor,
+                   noise: torch.Tensor | None, generator: torch.Generator | None, *,
+                   bipolar: bool, llrs: bool, llr_max: float, temperature: float,
+                   eps: float) -> torch.Tensor:
+        """Output of a binary memoryless channel (hard values or LLRs) for checked inputs.
+
+        ``pb0`` and ``pb1`` are clipped probabilities in the internal dtype (the same
+        tensor object for the BSC); ``noise`` is ``None`` (draw from ``generator``) or a
+        checked tensor of one of :meth:`noise_shapes`.
+        """
+        n = self._noise(x, noise, x == (-1 if bipolar else 0), eps)
+        w0 = w1 = None
+        if llrs:  # Sionna's LLRs of a received 0 (before its sign) and of a received 1
+            w0 = -(torch.log(pb1 + eps) - torch.log(1 - pb0 - eps))
+            w1 = torch.log(1 - pb1 - eps) - torch.log(pb0 + eps)
+        cfg = (bipolar, llrs, llr_max, temperature, eps)
+        if x.is_floating_point() and torch.is_grad_enabled():
+            return _LogisticMemoryless.apply(x, pb0, pb1, w0, w1, n, generator, cfg)
+        return _memoryless_forward(x, pb0, pb1, w0, w1, n, generator, cfg)[0]
+
+    def erasure(self, x: torch.Tensor, p: torch.Tensor, noise: torch.Tensor | None,
+                generator: torch.Generator | None, *, bipolar: bool, llrs: bool,
+                llr_max: float, temperature: float, eps: float) -> torch.Tensor:
+        """Output of the binary erasure channel (not differentiable w.r.t. ``p``, as in Sionna)."""
+        n = self._noise(x, noise, x == x, eps)
+        with torch.no_grad():
+            e = _errors(x, (p,), n, x.shape, p.dtype, x.device, generator, temperature, eps)
+        if llrs:
+            scale = torch.tensor(llr_max, dtype=x.dtype, device=x.device)
+            values = (2 * x - 1) * scale if not bipolar else x * scale
+            return values.masked_fill_(e, 0)  # an erasure has LLR 0
+        return x.masked_fill(e, 0 if bipolar else -1)
