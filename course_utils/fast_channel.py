@@ -41,6 +41,7 @@ Importing this module never imports TensorFlow.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -65,6 +66,11 @@ def logistic_from_gumbel(u: torch.Tensor, eps: float = 1e-9) -> torch.Tensor:
     """
     q = -torch.log(-torch.log(u + eps) + eps)
     return q[..., 0] - q[..., 1]
+
+
+def _logistic_of_uniform(u: torch.Tensor) -> torch.Tensor:
+    """``L = log(1 - u) - log(u)``: an error ``u < p`` is ``l(p) + L > 0`` (a new tensor)."""
+    return torch.log(1 - u).sub_(torch.log(u))
 
 
 def _default_generator(device: torch.device) -> torch.Generator:
@@ -100,11 +106,12 @@ class _Noise:
         if self.kind == "logistic":
             return self.tensor.clone()
         if self.kind == "uniform":
-            return torch.logit(self.tensor)
-        gen = torch.Generator(device=device)
-        gen.set_state(self.state)
-        u = torch.rand(shape, dtype=dtype, device=device, generator=gen)
-        return torch.logit_(u)
+            u = self.tensor
+        else:
+            gen = torch.Generator(device=device)
+            gen.set_state(self.state)
+            u = torch.rand(shape, dtype=dtype, device=device, generator=gen)
+        return _logistic_of_uniform(u)
 
 
 def _errors(pick: torch.Tensor, ps: Sequence[torch.Tensor], noise: _Noise, shape: torch.Size,
@@ -125,8 +132,159 @@ def _errors(pick: torch.Tensor, ps: Sequence[torch.Tensor], noise: _Noise, shape
         u = torch.rand(shape, dtype=dtype, device=device, generator=gen)
     else:
         u = noise.tensor
-    thresholds = [1 - p for p in ps]
-    return torch.ge(u, _select(pick, thresholds[0], thresholds[-1], same))
+    return torch.lt(u, _select(pick, ps[0], ps[-1], same))
+
+
+# ----------------------------------------------------------------------------
+# The CPU fast path: scalar probabilities, processed in cache-sized chunks
+# ----------------------------------------------------------------------------
+
+#: Bits per chunk of the CPU fast path: its temporaries stay in cache and are
+#: recycled by the allocator instead of being fresh pages (which dominate on CPU).
+CHUNK = 1 << 16
+
+
+class _Plan:
+    """Per-call constants of the CPU fast path, as Python numbers (all finite)."""
+
+    def __init__(self, x: torch.Tensor, pb0: torch.Tensor, pb1: torch.Tensor,
+                 w0: torch.Tensor | None, w1: torch.Tensor | None, cfg: tuple) -> None:
+        bipolar, llrs, llr_max, temperature, eps = cfg
+        self.cfg, self.dtype, self.same = cfg, pb0.dtype, pb0 is pb1
+        self.p0, self.p1 = pb0.item(), pb1.item()
+        ell = [torch.log(p + eps) - torch.log(1 - p + eps) for p in (pb0, pb1)]
+        h = [(1 / (p + eps) + 1 / (1 - p + eps)) / temperature for p in (pb0, pb1)]
+        # d out / d e = A(received bit) * D(sent bit): D = 2 for binary outputs
+        # (2y - 1 after a straight-through XOR), -2x for bipolar ones
+        d0, d1 = (2.0, -2.0) if bipolar else (2.0, 2.0)
+        if not llrs:
+            d0, d1 = (d0, d1) if bipolar else (1.0, 1.0)
+        self.ell = (ell[0].item(), ell[1].item())
+        self.kh = ((d0 * h[0]).item(), (d1 * h[1]).item())
+        values = [*self.ell, *self.kh]
+        if llrs:
+            w1x, w0x = w1.to(x.dtype), w0.to(x.dtype)
+            self.c1 = torch.clamp(w1x, -llr_max, llr_max).item()
+            self.c0 = torch.clamp(-w0x, -llr_max, llr_max).item()
+            self.m1 = float(-llr_max <= w1x.item() <= llr_max)
+            self.m0 = float(-llr_max <= -w0x.item() <= llr_max)
+            self.a1, self.a0 = self.m1 * w1x.item(), self.m0 * w0x.item()
+            values += [self.c0, self.c1, self.a0, self.a1]
+        self.ok = all(math.isfinite(v) for v in values)
+
+    def bits(self, xs: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """Sent-a-1 mask, error mask and received-a-1 mask of one chunk."""
+        one = xs == 1
+        if self.same:
+            e = torch.lt(u, self.p0)
+        else:
+            lt0, lt1 = torch.lt(u, self.p0), torch.lt(u, self.p1)
+            e = lt0.logical_xor_(lt1.logical_xor_(lt0).logical_and_(one))  # lt1 where one
+        return one, e, torch.logical_xor(e, one)
+
+
+def _masks(m: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """``m`` and ``not m`` as 0/1 floats: ``a * mf + b * nf`` selects exactly (one term is 0)."""
+    mf = m.to(dtype)
+    return mf, torch.rsub(mf, 1)
+
+
+def _chunked_forward(x: torch.Tensor, plan: _Plan, noise: _Noise,
+                     generator: torch.Generator | None) -> torch.Tensor:
+    bipolar, llrs = plan.cfg[:2]
+    xf = x.reshape(-1)
+    n = xf.numel()
+    out = torch.empty(n, dtype=x.dtype)
+    if noise.kind == "fresh":
+        gen = generator if generator is not None else torch.default_generator
+        noise.state = gen.get_state()
+        buf = torch.empty(min(n, CHUNK), dtype=plan.dtype)
+    else:
+        uf = noise.tensor.reshape(-1)
+    for i in range(0, n, CHUNK):
+        xs, o = xf[i:i + CHUNK], out[i:i + CHUNK]
+        # slices of one draw: the same uniforms as torch.rand(x.shape, generator=gen)
+        u = buf[:xs.numel()].uniform_(generator=gen) if noise.kind == "fresh" else uf[i:i + CHUNK]
+        _, _, y = plan.bits(xs, u)
+        if llrs:
+            yf, nf = _masks(y, x.dtype)
+            torch.mul(yf, plan.c1, out=o).add_(nf, alpha=plan.c0)
+        elif bipolar:
+            torch.mul(y, 2, out=o).sub_(1)
+        else:
+            o.copy_(y)
+    return out.view(x.shape)
+
+
+def _chunked_backward(g: torch.Tensor, x: torch.Tensor, plan: _Plan, noise: _Noise,
+                      need: tuple[bool, ...]) -> tuple[torch.Tensor | None, ...]:
+    bipolar, llrs, _, temperature, _ = plan.cfg
+    need_x, need_p0, need_p1, need_w0, need_w1 = need
+    need_p = need_p0 or need_p1
+    dtype = plan.dtype
+    xf, gf = x.reshape(-1), g.reshape(-1)
+    n = xf.numel()
+    if noise.kind == "fresh":
+        gen = torch.Generator()
+        gen.set_state(noise.state)
+        buf = torch.empty(min(n, CHUNK), dtype=dtype)
+    else:
+        uf = noise.tensor.reshape(-1)
+    gx = torch.empty_like(xf) if need_x else None
+    # sums over the bits of pb0 and of pb1 apart, unless one sum serves both (the BSC)
+    split = not plan.same or plan.kh[0] != plan.kh[1]
+    sums: dict[str, list[torch.Tensor]] = {"p0": [], "p1": [], "w0": [], "w1": []}
+    for i in range(0, n, CHUNK):
+        xs, gs = xf[i:i + CHUNK], gf[i:i + CHUNK].to(dtype)
+        u = buf[:xs.numel()].uniform_(generator=gen) if noise.kind == "fresh" else uf[i:i + CHUNK]
+        one, e, y = plan.bits(xs, u)
+        if llrs:
+            yf, ny = _masks(y, dtype)
+            if need_w1:
+                sums["w1"].append(torch.dot(yf, gs))
+            if need_w0:
+                sums["w0"].append(torch.dot(ny, gs))
+            ge = yf.mul_(plan.a1).add_(ny, alpha=plan.a0).mul_(gs)  # d out / d y_b times g
+        else:
+            ge = gs
+        if need_x:
+            if bipolar:  # d x (1 - 2e) / dx = 1 - 2e
+                torch.mul(e, -2, out=gx[i:i + CHUNK]).add_(1).mul_(ge)
+            else:  # straight-through XOR: identity to x (times 2 for LLRs)
+                torch.mul(ge, 2.0 if llrs else 1.0, out=gx[i:i + CHUNK])
+        if need_p:
+            # s (1 - s) with s = sigmoid((l(p) + L) / tau), L = log(1 - u) - log(u)
+            s = torch.rsub(u, 1).log_().sub_(torch.log(u))
+            if split:
+                of, nf = _masks(one, dtype)
+            if plan.same:
+                s.add_(plan.ell[0])
+            else:
+                s.add_(of, alpha=plan.ell[1]).add_(nf, alpha=plan.ell[0])
+            s.div_(temperature).sigmoid_()
+            s.addcmul_(s, s, value=-1).mul_(ge)
+            if not split:
+                sums["p0"].append(s.sum())
+            else:
+                sums["p1"].append(torch.dot(s, of))
+                sums["p0"].append(torch.dot(s, nf))
+
+    def total(key: str) -> torch.Tensor:
+        return torch.stack(sums[key]).sum()
+
+    grads: list[torch.Tensor | None] = [None] * 5
+    if need_x:
+        grads[0] = gx.view(x.shape)
+    if need_p:
+        # the factors kh = D (1/(p + eps) + 1/(1 - p + eps)) / tau are constant per group
+        grads[1] = total("p0") * plan.kh[0]
+        if split:
+            grads[2 - plan.same] = total("p1") * plan.kh[1] + (grads[1] if plan.same else 0)
+    if llrs and need_w1:
+        grads[4] = total("w1") * plan.m1
+    if llrs and need_w0:
+        grads[3] = total("w0") * -plan.m0
+    return tuple(grads)
 
 
 def _memoryless_forward(x, pb0, pb1, w0, w1, noise, generator, cfg):  # noqa: ANN001, ANN202, PLR0913
@@ -156,20 +314,32 @@ class _LogisticMemoryless(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, pb0, pb1, w0, w1, noise, generator, cfg):  # noqa: ANN001, ANN205, PLR0913
-        out, pick, received_one = _memoryless_forward(x, pb0, pb1, w0, w1, noise, generator, cfg)
-        ctx.cfg, ctx.noise, ctx.same = cfg, noise, pb0 is pb1
-        ctx.save_for_backward(pick, received_one, pb0, pb1, w0, w1)
+    def forward(ctx, x, pb0, pb1, w0, w1, noise, generator, cfg, plan):  # noqa: ANN001, ANN205, PLR0913
+        ctx.cfg, ctx.noise, ctx.same, ctx.plan = cfg, noise, pb0 is pb1, plan
         ctx.x_meta = (x.shape, x.dtype)
+        if plan is not None:
+            # nothing of the size of x is saved: backward draws the uniforms again
+            ctx.save_for_backward(x, pb0, pb1, w0, w1)
+            return _chunked_forward(x, plan, noise, generator)
+        out, pick, received_one = _memoryless_forward(x, pb0, pb1, w0, w1, noise, generator, cfg)
+        ctx.save_for_backward(pick, received_one, pb0, pb1, w0, w1)
         return out
 
     @staticmethod
     def backward(ctx, g):  # noqa: ANN001, ANN205
         bipolar, llrs, llr_max, temperature, eps = ctx.cfg
+        grads = [None] * 9
+        if ctx.plan is not None:
+            x, pb0, pb1, w0, w1 = ctx.saved_tensors
+            fast = _chunked_backward(g, x, ctx.plan, ctx.noise,
+                                     ctx.needs_input_grad[:5])
+            for k, (t, like) in enumerate(zip(fast, (x, pb0, pb1, w0, w1))):
+                if t is not None:
+                    grads[k] = t.reshape(like.shape).to(like.dtype)
+            return tuple(grads)
         pick, received_one, pb0, pb1, w0, w1 = ctx.saved_tensors
         shape, xdtype = ctx.x_meta
         need_x, need_p0, need_p1, need_w0, need_w1 = ctx.needs_input_grad[:5]
-        grads = [None] * 8
 
         # d out / d e per bit (straight-through): A = 2 * (clip mask * w) for binary LLRs,
         # -2x * (...) for bipolar ones; 1 (STE XOR) or -2x for hard outputs
@@ -232,6 +402,9 @@ class LogisticSampler:
 
     name = "logistic"
     fused = True
+    #: Use the chunked CPU path where it applies (scalar probabilities, noise drawn
+    #: or given as one uniform per bit); ``False`` forces the full-tensor path.
+    chunked = True
 
     @staticmethod
     def noise_shape(num_probs: int, shape: Sequence[int]) -> tuple[int, ...]:
@@ -269,8 +442,16 @@ class LogisticSampler:
             w0 = -(torch.log(pb1 + eps) - torch.log(1 - pb0 - eps))
             w1 = torch.log(1 - pb1 - eps) - torch.log(pb0 + eps)
         cfg = (bipolar, llrs, llr_max, temperature, eps)
+        plan = None
+        if (self.chunked and x.device.type == "cpu" and n.kind != "logistic"
+                and pb0.numel() == 1 and pb1.numel() == 1):
+            with torch.no_grad():
+                plan = _Plan(x, pb0, pb1, w0, w1, cfg)
+            plan = plan if plan.ok else None
         if x.is_floating_point() and torch.is_grad_enabled():
-            return _LogisticMemoryless.apply(x, pb0, pb1, w0, w1, n, generator, cfg)
+            return _LogisticMemoryless.apply(x, pb0, pb1, w0, w1, n, generator, cfg, plan)
+        if plan is not None:
+            return _chunked_forward(x, plan, n, generator)
         return _memoryless_forward(x, pb0, pb1, w0, w1, n, generator, cfg)[0]
 
     def erasure(self, x: torch.Tensor, p: torch.Tensor, noise: torch.Tensor | None,
