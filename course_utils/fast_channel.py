@@ -141,7 +141,7 @@ def _errors(pick: torch.Tensor, ps: Sequence[torch.Tensor], noise: _Noise, shape
 
 #: Bits per chunk of the CPU fast path: its temporaries stay in cache and are
 #: recycled by the allocator instead of being fresh pages (which dominate on CPU).
-CHUNK = 1 << 16
+CHUNK = 1 << 19
 
 
 class _Plan:

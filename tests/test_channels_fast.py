@@ -12,7 +12,10 @@ from course_utils.channels import (
     BinarySymmetricChannel,
     BinaryZChannel,
 )
-from course_utils.fast_channel import CHUNK, LogisticSampler, logistic_from_gumbel
+from course_utils import fast_channel
+from course_utils.fast_channel import LogisticSampler, logistic_from_gumbel
+
+SMALL_CHUNK = 1000  # the chunked path's borders, tested on small inputs
 
 CHANNELS = [BinaryMemorylessChannel, BinarySymmetricChannel, BinaryZChannel, BinaryErasureChannel]
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -134,7 +137,8 @@ def test_pb_one_gives_nan_llrs_and_gradients_like_the_faithful_port() -> None:
 @pytest.mark.parametrize("cls,bipolar,llrs", CASES, ids=[_case_ids(*c) for c in CASES])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_chunked_path_equals_full_tensor_path(cls, bipolar, llrs, dtype, monkeypatch) -> None:
-    x = _bits((3, CHUNK // 2 + 7), bipolar, dtype, seed=9)  # crosses chunk borders
+    monkeypatch.setattr(fast_channel, "CHUNK", SMALL_CHUNK)
+    x = _bits((3, SMALL_CHUNK // 2 + 7), bipolar, dtype, seed=9)  # crosses chunk borders
     pb = _pb(cls, (), dtype)
     w = torch.randn(x.shape, generator=torch.Generator().manual_seed(10), dtype=dtype)
     ch = cls(return_llrs=llrs, bipolar_input=bipolar, dtype=dtype, sampler="logistic")
@@ -153,7 +157,8 @@ def test_chunked_path_equals_full_tensor_path(cls, bipolar, llrs, dtype, monkeyp
 
 @pytest.mark.parametrize("dtype", [torch.int8, torch.int64, torch.uint8])
 def test_integer_inputs_keep_their_dtype(dtype, monkeypatch) -> None:
-    x = _bits((CHUNK + 3,), dtype=dtype, seed=12)
+    monkeypatch.setattr(fast_channel, "CHUNK", SMALL_CHUNK)
+    x = _bits((SMALL_CHUNK + 3,), dtype=dtype, seed=12)
     outs = []
     for chunked in (True, False):
         monkeypatch.setattr(LogisticSampler, "chunked", chunked)
@@ -235,6 +240,7 @@ def test_generator_reproducibility(cls, device) -> None:
 @pytest.mark.parametrize("chunked", [True, False])
 def test_backward_draws_the_same_uniforms_again(device, chunked, monkeypatch) -> None:
     monkeypatch.setattr(LogisticSampler, "chunked", chunked)
+    monkeypatch.setattr(fast_channel, "CHUNK", SMALL_CHUNK)
     x = _bits((3000,), device=device, seed=17)
     w = torch.randn(3000, generator=torch.Generator().manual_seed(18)).to(device)
     ch = BinaryMemorylessChannel(return_llrs=True, sampler="logistic")
