@@ -8,22 +8,24 @@ Why it is the same channel. For two classes the Gumbel-softmax's first output is
 ``softmax((log(p + eps) + q0, log(1 - p + eps) + q1) / tau)[0]
 = sigmoid((l(p) + L) / tau)`` with ``l(p) = log(p + eps) - log(1 - p + eps)`` and
 ``L = q0 - q1``; the difference of two independent Gumbel(0, 1) variables is
-Logistic(0, 1), and ``logit(u)`` of one uniform ``u`` is Logistic(0, 1) too. So one
+Logistic(0, 1), and so is ``L = log(1 - u) - log(u)`` for one uniform ``u``. So one
 uniform per bit, taken for the probability the input bit selects, replaces
 Sionna's four, and the straight-through gradient is
 ``d sigmoid((l(p) + L) / tau) / dp = s (1 - s) (1 / (p + eps) + 1 / (1 - p + eps)) / tau``.
 
-The hard decision needs no logarithm: with fresh uniforms the error is
-``u >= 1 - p``. The exact rule with ``eps`` would be
-``u >= (1 - p + eps) / (1 + 2 eps)``; the two thresholds differ by at most
-``eps = 1e-9`` in probability, less than the spacing of float32 uniforms
-(``2**-24``), and the rule without ``eps`` keeps ``p = 0`` never and ``p = 1``
-always flipping, as in the faithful port.
+The hard decision needs no logarithm: with such a uniform, ``l(p) + L > 0`` is
+``u < p``. The exact rule with ``eps`` would be ``u < (p + eps) / (1 + 2 eps)``;
+the two thresholds differ by at most ``eps = 1e-9`` in probability, less than the
+spacing of float32 uniforms (``2**-24``), and the rule without ``eps`` keeps
+``p = 0`` never and ``p = 1`` always flipping, as in the faithful port.
 
 The Function saves no noise: it saves the random generator's state and draws
-the same uniforms again in backward (as dropout implementations do), keeps
-the input-bit and output-bit masks as booleans, and computes the LLRs and their
-gradient inside the same Function.
+the same uniforms again in backward (as dropout implementations do), and computes
+the LLRs and their gradient inside the same Function. On the CPU, with one
+probability per channel (the usual case), it works through the bits in chunks
+(:data:`CHUNK`) and saves nothing of the size of ``x``; otherwise (a GPU, with its
+caching allocator, or per-position probabilities) it works on whole tensors and
+keeps two boolean masks (sent bit, received bit). Both paths give the same outputs.
 
 Noise given through ``noise=`` may be
 
@@ -139,8 +141,9 @@ def _errors(pick: torch.Tensor, ps: Sequence[torch.Tensor], noise: _Noise, shape
 # The CPU fast path: scalar probabilities, processed in cache-sized chunks
 # ----------------------------------------------------------------------------
 
-#: Bits per chunk of the CPU fast path: its temporaries stay in cache and are
-#: recycled by the allocator instead of being fresh pages (which dominate on CPU).
+#: Bits per chunk of the CPU fast path (2 MiB of float32): its temporaries stay in
+#: the caches and are recycled by the allocator instead of being fresh memory pages,
+#: whose first touch dominates the cost of element-wise work on a CPU.
 CHUNK = 1 << 19
 
 
