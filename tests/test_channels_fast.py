@@ -363,3 +363,30 @@ def test_logistic_sampler_equals_sionna_on_the_same_uniforms() -> None:
     torch.testing.assert_close(grad, torch.from_numpy(gtf), rtol=1e-5,
                                atol=1e-5 * max(1.0, float(abs(gtf).max())))
 
+
+
+@pytest.mark.parametrize("xdtype,dtype", [(torch.float64, torch.float32), (torch.float32, torch.float64)])
+@pytest.mark.parametrize("bipolar,llrs", [(False, False), (False, True), (True, False), (True, True)])
+def test_input_dtype_other_than_the_internal_precision(xdtype, dtype, bipolar, llrs,
+                                                      monkeypatch) -> None:
+    monkeypatch.setattr(fast_channel, "CHUNK", SMALL_CHUNK)
+    x = _bits((2500,), bipolar, xdtype, seed=32)
+    w = torch.randn(2500, generator=torch.Generator().manual_seed(33), dtype=xdtype)
+    pb = torch.tensor([0.1, 0.3], dtype=dtype)
+    u = torch.rand((2, 2500, 2), generator=torch.Generator().manual_seed(34), dtype=dtype)
+    runs = []
+    for sampler, chunked in (("gumbel", True), ("logistic", True), ("logistic", False)):
+        monkeypatch.setattr(LogisticSampler, "chunked", chunked)
+        ch = BinaryMemorylessChannel(return_llrs=llrs, bipolar_input=bipolar, dtype=dtype,
+                                     sampler=sampler)
+        runs.append(_run(ch, x, pb, w, noise=u))
+        if sampler == "logistic":  # fresh noise: chunked and whole-tensor paths agree too
+            runs.append(_run(ch, x, pb, w, generator=torch.Generator().manual_seed(35)))
+    for y, gp, gx in runs:
+        assert y.dtype == xdtype and gx.dtype == xdtype and gp.dtype == dtype
+    # runs: gumbel, logistic chunked (matched, fresh), logistic whole-tensor (matched, fresh)
+    assert torch.equal(runs[1][0], runs[0][0]) and torch.equal(runs[3][0], runs[0][0])
+    assert torch.equal(runs[4][0], runs[2][0])
+    for a, b in ((runs[1], runs[0]), (runs[3], runs[0]), (runs[4], runs[2])):
+        _close(a[1], b[1], 1e-5)
+        _close(a[2], b[2], 1e-5)
