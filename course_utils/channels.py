@@ -213,8 +213,10 @@ def memoryless_llrs(y: torch.Tensor, pb0: torch.Tensor, pb1: torch.Tensor, llr_m
 class GumbelSoftmaxSampler:
     """The faithful error sampler: Sionna's Gumbel-softmax, one Gumbel pair per bit and probability.
 
-    A channel holds one sampler and uses only its three members below, so another
-    sampler with the same members can replace it.
+    A channel holds one sampler and uses only its members below, so another sampler
+    with the same members can replace it. A sampler with ``fused = True``
+    (:class:`course_utils.fast_channel.LogisticSampler`) instead computes the whole
+    output itself, through its ``memoryless`` and ``erasure`` methods.
     """
 
     name = "gumbel"
