@@ -21,7 +21,10 @@ The error sampler is one replaceable piece (:class:`GumbelSoftmaxSampler`): a
 channel asks it for the shape of the noise it needs, lets it draw that noise (or
 takes noise given by the caller through ``noise=``), and asks it for the error
 pattern. Feeding the same uniforms to Sionna (:func:`feed_sionna_uniforms`) and to
-the port gives identical outputs and gradients.
+the port gives identical outputs and gradients. ``sampler="logistic"`` selects the
+fast sampler of :mod:`course_utils.fast_channel` instead (one uniform per bit, one
+fused autograd Function; notebook 14): same channel, same checks, a fraction of the
+time and memory.
 
 Where this port deliberately differs from Sionna 1.2.2 (each difference is a
 Sionna quirk, shown in notebook 13):
@@ -210,8 +213,10 @@ def memoryless_llrs(y: torch.Tensor, pb0: torch.Tensor, pb1: torch.Tensor, llr_m
 class GumbelSoftmaxSampler:
     """The faithful error sampler: Sionna's Gumbel-softmax, one Gumbel pair per bit and probability.
 
-    A channel holds one sampler and uses only its three members below, so another
-    sampler with the same members can replace it.
+    A channel holds one sampler and uses only its members below, so another sampler
+    with the same members can replace it. A sampler with ``fused = True``
+    (:class:`course_utils.fast_channel.LogisticSampler`) instead computes the whole
+    output itself, through its ``memoryless`` and ``erasure`` methods.
     """
 
     name = "gumbel"
@@ -227,6 +232,12 @@ class GumbelSoftmaxSampler:
         """Fresh uniforms in [0, 1) of shape :meth:`noise_shape`."""
         return torch.rand(self.noise_shape(num_probs, shape), dtype=dtype, device=device,
                           generator=generator)
+
+    fused = False  # the channel applies the errors itself (see LogisticSampler for a fused one)
+
+    def noise_shapes(self, num_probs: int, shape: Sequence[int]) -> tuple[tuple[int, ...], ...]:
+        """Accepted shapes of given noise: only :meth:`noise_shape`."""
+        return (self.noise_shape(num_probs, shape),)
 
     def __call__(self, probs: Sequence[torch.Tensor], pick_first: torch.Tensor | None,
                  noise: torch.Tensor, temperature: float, eps: float) -> torch.Tensor:
@@ -327,6 +338,12 @@ class BinaryMemorylessChannel(nn.Module):
     check_input : bool
         Validate the values of ``x``, ``pb`` and ``noise`` on every call (one
         extra pass over ``x``; default ``True``). Dtypes and shapes are always checked.
+    sampler : "gumbel" | "logistic"
+        The error sampler: ``"gumbel"`` (default) follows Sionna, four uniforms per
+        bit; ``"logistic"`` draws one uniform per bit in a fused autograd Function
+        (:mod:`course_utils.fast_channel`), with the same output distribution and
+        gradients. It also accepts ``noise`` of shape ``x.shape`` (its own uniforms);
+        given the Gumbel uniforms below, both samplers return the same values.
 
     Input
     -----
@@ -356,7 +373,8 @@ class BinaryMemorylessChannel(nn.Module):
 
     def __init__(self, return_llrs: bool = False, bipolar_input: bool = False,
                  llr_max: float = 100.0, dtype: torch.dtype = torch.float32, *,
-                 temperature: float = TEMPERATURE, check_input: bool = True) -> None:
+                 temperature: float = TEMPERATURE, check_input: bool = True,
+                 sampler: str = "gumbel") -> None:
         super().__init__()
         for name, flag in (("return_llrs", return_llrs), ("bipolar_input", bipolar_input),
                            ("check_input", check_input)):
@@ -371,7 +389,14 @@ class BinaryMemorylessChannel(nn.Module):
         self.llr_max = llr_max
         self.temperature = temperature
         self._eps = EPS
-        self._sampler = GumbelSoftmaxSampler()
+        if sampler == "gumbel":
+            self._sampler = GumbelSoftmaxSampler()
+        elif sampler == "logistic":
+            from .fast_channel import LogisticSampler  # it imports this module
+
+            self._sampler = LogisticSampler()
+        else:
+            raise ValueError(f'sampler must be "gumbel" or "logistic", got {sampler!r}')
 
     # -- properties ------------------------------------------------------------
 
@@ -384,6 +409,11 @@ class BinaryMemorylessChannel(nn.Module):
     def bipolar_input(self) -> bool:
         """Whether inputs are bipolar, {-1, 1}."""
         return self._bipolar_input
+
+    @property
+    def sampler(self) -> str:
+        """Name of the error sampler, ``"gumbel"`` or ``"logistic"``."""
+        return self._sampler.name
 
     @property
     def dtype(self) -> torch.dtype:
@@ -448,8 +478,8 @@ class BinaryMemorylessChannel(nn.Module):
             raise ValueError(f"x must be {kind}; found other values")
 
     def _noise(self, x: torch.Tensor, noise: torch.Tensor | None,
-               generator: torch.Generator | None) -> torch.Tensor:
-        expected = self.noise_shape(x.shape)
+               generator: torch.Generator | None) -> torch.Tensor | None:
+        """Checked given noise, or fresh noise (``None`` for a fused sampler, which draws it)."""
         if noise is None:
             if generator is not None:
                 if not isinstance(generator, torch.Generator):
@@ -457,13 +487,17 @@ class BinaryMemorylessChannel(nn.Module):
                 if generator.device.type != x.device.type:
                     raise ValueError(f"generator lives on {generator.device.type} but x on "
                                      f"{x.device.type}: use a generator on the device of x")
+            if self._sampler.fused:
+                return None
             return self._sampler.draw(self._num_probs, x.shape, dtype=self._dtype,
                                       device=x.device, generator=generator)
         if generator is not None:
             raise ValueError("give either noise or generator, not both")
         if not isinstance(noise, torch.Tensor) or not noise.is_floating_point():
             raise TypeError("noise must be a floating-point torch.Tensor of uniforms")
-        if tuple(noise.shape) != expected:
+        shapes = self._sampler.noise_shapes(self._num_probs, tuple(x.shape))
+        if tuple(noise.shape) not in shapes:
+            expected = " or ".join(str(s) for s in shapes)
             raise ValueError(f"noise must have shape {expected} for x of shape "
                              f"{tuple(x.shape)}, got {tuple(noise.shape)}")
         if self.check_input and not bool(((noise >= 0) & (noise <= 1)).all()):
@@ -496,6 +530,10 @@ class BinaryMemorylessChannel(nn.Module):
         pb0, pb1 = self._probabilities(x, pb)
         self._check_values(x)
         u = self._noise(x, noise, generator)
+        if self._sampler.fused:
+            return self._sampler.memoryless(
+                x, pb0, pb1, u, generator, bipolar=self._bipolar_input, llrs=self._return_llrs,
+                llr_max=self._llr_max, temperature=self._temperature, eps=self._eps)
 
         neutral = -1 if self._bipolar_input else 0
         # e0 applies where x is 0 (or -1), e1 where x is 1
@@ -524,7 +562,7 @@ class BinarySymmetricChannel(BinaryMemorylessChannel):
 
     Parameters
     ----------
-    return_llrs, bipolar_input, llr_max, dtype, temperature, check_input
+    return_llrs, bipolar_input, llr_max, dtype, temperature, check_input, sampler
         As for :class:`BinaryMemorylessChannel`.
 
     Input
@@ -561,7 +599,7 @@ class BinaryZChannel(BinaryMemorylessChannel):
 
     Parameters
     ----------
-    return_llrs, bipolar_input, llr_max, dtype, temperature, check_input
+    return_llrs, bipolar_input, llr_max, dtype, temperature, check_input, sampler
         As for :class:`BinaryMemorylessChannel`.
 
     Input
@@ -600,7 +638,7 @@ class BinaryErasureChannel(BinaryMemorylessChannel):
 
     Parameters
     ----------
-    return_llrs, bipolar_input, llr_max, dtype, temperature, check_input
+    return_llrs, bipolar_input, llr_max, dtype, temperature, check_input, sampler
         As for :class:`BinaryMemorylessChannel`.
 
     Input
@@ -629,6 +667,10 @@ class BinaryErasureChannel(BinaryMemorylessChannel):
         p = _to_probability("pb", pb, x, self._dtype, self.check_input)
         self._check_values(x)
         u = self._noise(x, noise, generator)
+        if self._sampler.fused:
+            return self._sampler.erasure(
+                x, p, u, generator, bipolar=self._bipolar_input, llrs=self._return_llrs,
+                llr_max=self._llr_max, temperature=self._temperature, eps=self._eps)
         e = self._sampler((p,), None, u, self._temperature, self._eps)
 
         zero = torch.zeros((), dtype=x.dtype, device=x.device)

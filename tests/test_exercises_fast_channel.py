@@ -1,0 +1,64 @@
+"""The checkers of notebook 14 accept the solutions and name what is wrong in plausible mistakes."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course_utils import CheckFailed
+from course_utils.exercises.fast_channel import check_logistic_errors, check_logistic_noise
+
+EPS, TAU = 1e-9, 0.1
+
+
+def logistic_noise(u):
+    return torch.log1p(-u) - torch.log(u)
+
+
+class LogisticErrors(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, p, u):
+        ctx.save_for_backward(p, u)
+        return (u < p).to(p.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, u = ctx.saved_tensors
+        s = torch.sigmoid((torch.log(p + EPS) - torch.log(1 - p + EPS) + logistic_noise(u)) / TAU)
+        return g * s * (1 - s) * (1 / (p + EPS) + 1 / (1 - p + EPS)) / TAU, None
+
+
+class WithoutEps(LogisticErrors):
+    @staticmethod
+    def backward(ctx, g):
+        p, u = ctx.saved_tensors
+        s = torch.sigmoid((torch.log(p) - torch.log(1 - p) + logistic_noise(u)) / TAU)
+        return g * s * (1 - s) * (1 / p + 1 / (1 - p)) / TAU, None
+
+
+class WrongSide(LogisticErrors):
+    @staticmethod
+    def forward(ctx, p, u):
+        ctx.save_for_backward(p, u)
+        return (u > 1 - p).to(p.dtype)
+
+
+def test_solutions_pass(capsys) -> None:
+    check_logistic_noise(logistic_noise)
+    check_logistic_errors(LogisticErrors.apply)
+    assert capsys.readouterr().out.count("correct:") == 2
+
+
+def test_logistic_noise_with_the_wrong_sign_fails() -> None:
+    with pytest.raises(CheckFailed, match="sign of L"):
+        check_logistic_noise(lambda u: torch.log(u) - torch.log1p(-u))
+    with pytest.raises(CheckFailed, match="L"):
+        check_logistic_noise(lambda u: 2 * (torch.log1p(-u) - torch.log(u)))
+
+
+def test_wrong_errors_fail() -> None:
+    with pytest.raises(CheckFailed, match="d errors / d p"):
+        check_logistic_errors(WithoutEps.apply)  # NaN/inf gradient at p = 0 and p = 1
+    with pytest.raises(CheckFailed, match="errors"):
+        check_logistic_errors(WrongSide.apply)  # u > 1 - p: right rate, other uniforms
+    with pytest.raises(CheckFailed, match="not differentiable"):
+        check_logistic_errors(lambda p, u: (u < p).double())
