@@ -60,6 +60,8 @@ from collections.abc import Iterator, Sequence
 import torch
 from torch import nn
 
+from .gumbel import binarize_ste
+
 __all__ = [
     "BinaryErasureChannel",
     "BinaryMemorylessChannel",
@@ -69,7 +71,6 @@ __all__ = [
     "feed_sionna_uniforms",
     "gumbel_softmax_errors",
     "memoryless_llrs",
-    "ste_binarize",
     "ste_xor",
 ]
 
@@ -84,21 +85,8 @@ _UNSIGNED = (torch.uint8, torch.uint16, torch.uint32, torch.uint64)
 
 
 # ----------------------------------------------------------------------------
-# Straight-through building blocks
+# Straight-through XOR (the binarizer is course_utils.gumbel.binarize_ste, notebook 10)
 # ----------------------------------------------------------------------------
-
-class _STEBinarize(torch.autograd.Function):
-    """Hard decision ``x >= 0.5`` forward, identity backward."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
-        # Sionna: tf.where(x < .5, 0., 1.) -- so NaN, which is not < .5, gives 1
-        return (~(x < 0.5)).to(x.dtype)
-
-    @staticmethod
-    def backward(ctx, grad_output: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
-        return grad_output
-
 
 class _STEXor(torch.autograd.Function):
     """XOR of two binary tensors forward, identity to both inputs backward."""
@@ -114,22 +102,6 @@ class _STEXor(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor):  # noqa: ANN001, ANN205
         return grad_output, grad_output
-
-
-def ste_binarize(x: torch.Tensor) -> torch.Tensor:
-    """Straight-through binarizer: ``0`` where ``x < 0.5``, else ``1``; gradient passes unchanged.
-
-    Parameters
-    ----------
-    x : torch.Tensor
-        Floating-point values, typically probabilities.
-
-    Output
-    ------
-    torch.Tensor
-        Same shape and dtype as ``x``, values in {0, 1}; backward is the identity.
-    """
-    return _STEBinarize.apply(x)
 
 
 def ste_xor(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -155,7 +127,7 @@ def gumbel_softmax_errors(p: torch.Tensor, u: torch.Tensor, temperature: float =
 
     ``q = -log(-log(u + eps) + eps)`` turns the uniforms into Gumbel noise, class 0
     ("error") has probability ``p`` and class 1 ``1 - p``, the softmax of
-    ``(log(prob + eps) + q) / temperature`` is hard-decided by :func:`ste_binarize`.
+    ``(log(prob + eps) + q) / temperature`` is hard-decided by :func:`~course_utils.gumbel.binarize_ste`.
 
     Parameters
     ----------
@@ -178,7 +150,7 @@ def gumbel_softmax_errors(p: torch.Tensor, u: torch.Tensor, temperature: float =
     probs = torch.stack((p, 1 - p), dim=-1)
     a = (torch.log(probs + eps) + q) / temperature
     e_cat = torch.softmax(a, dim=-1)
-    return ste_binarize(e_cat[..., 0])
+    return binarize_ste(e_cat[..., 0])
 
 
 def memoryless_llrs(y: torch.Tensor, pb0: torch.Tensor, pb1: torch.Tensor, llr_max: float,

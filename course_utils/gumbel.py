@@ -183,7 +183,8 @@ def sample_logistic(
 class _BinarizeSTE(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
-        return (x >= 0.5).to(x.dtype)
+        # Sionna writes tf.where(x < .5, 0., 1.): NaN, which is not < .5, gives 1
+        return (~(x < 0.5)).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
@@ -204,7 +205,8 @@ class _OneHotSTE(torch.autograd.Function):
 def binarize_ste(x: torch.Tensor) -> torch.Tensor:
     """Hard 0/1 decision ``x >= 0.5`` in the forward pass, identity in the backward pass.
 
-    The straight-through binarizer of Sionna's channels (``x < 0.5 -> 0``, else 1).
+    The straight-through binarizer of Sionna's channels (``x < 0.5 -> 0``, else 1, so a
+    NaN gives 1 exactly as in Sionna); :mod:`course_utils.channels` uses it.
 
     Parameters
     ----------

@@ -15,9 +15,9 @@ from course_utils.channels import (
     BinarySymmetricChannel,
     BinaryZChannel,
     gumbel_softmax_errors,
-    ste_binarize,
     ste_xor,
 )
+from course_utils.gumbel import binarize_ste
 
 CHANNELS = [BinaryMemorylessChannel, BinarySymmetricChannel, BinaryZChannel, BinaryErasureChannel]
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -321,7 +321,7 @@ def test_noise_order_first_pair_drives_zeros() -> None:
 
 def test_straight_through_pieces() -> None:
     s = torch.tensor([0.2, 0.5, 0.7, float("nan")], requires_grad=True)
-    out = ste_binarize(s)
+    out = binarize_ste(s)
     assert out.tolist()[:3] == [0.0, 1.0, 1.0] and out.tolist()[3] == 1.0  # as tf.where(x < .5, 0, 1)
     out.backward(torch.tensor([1.0, 2.0, 3.0, 4.0]))
     assert s.grad.tolist() == [1.0, 2.0, 3.0, 4.0]

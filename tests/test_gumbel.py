@@ -85,6 +85,7 @@ def test_binarize_ste_forward_and_identity_backward() -> None:
     w = torch.arange(6, dtype=torch.float64)
     (w * y).sum().backward()
     assert torch.equal(x.grad, w)
+    assert binarize_ste(torch.tensor([float("nan")])).item() == 1.0  # as Sionna's tf.where(x < .5, 0, 1)
 
 
 def test_one_hot_ste_forward_and_identity_backward() -> None:
