@@ -60,7 +60,7 @@ from collections.abc import Iterator, Sequence
 import torch
 from torch import nn
 
-from .gumbel import binarize_ste
+from .gumbel import binarize_ste, gumbel_of_checked_uniform
 
 __all__ = [
     "BinaryErasureChannel",
@@ -146,7 +146,7 @@ def gumbel_softmax_errors(p: torch.Tensor, u: torch.Tensor, temperature: float =
         Shape ``u.shape[:-1]``, values in {0, 1} (1 = error), dtype of ``u``;
         differentiable w.r.t. ``p`` through the softmax (straight-through).
     """
-    q = -torch.log(-torch.log(u + eps) + eps)
+    q = gumbel_of_checked_uniform(u, eps)
     probs = torch.stack((p, 1 - p), dim=-1)
     a = (torch.log(probs + eps) + q) / temperature
     e_cat = torch.softmax(a, dim=-1)

@@ -48,6 +48,8 @@ from collections.abc import Sequence
 
 import torch
 
+from .gumbel import gumbel_of_checked_uniform
+
 __all__ = ["LogisticSampler", "logistic_from_gumbel"]
 
 
@@ -66,12 +68,15 @@ def logistic_from_gumbel(u: torch.Tensor, eps: float = 1e-9) -> torch.Tensor:
     torch.Tensor
         ``u.shape[:-1]``: ``q0 - q1`` with ``q = -log(-log(u + eps) + eps)``.
     """
-    q = -torch.log(-torch.log(u + eps) + eps)
+    q = gumbel_of_checked_uniform(u, eps)
     return q[..., 0] - q[..., 1]
 
 
 def _logistic_of_uniform(u: torch.Tensor) -> torch.Tensor:
-    """``L = log(1 - u) - log(u)``: an error ``u < p`` is ``l(p) + L > 0`` (a new tensor)."""
+    """``L = log(1 - u) - log(u)``: an error ``u < p`` is ``l(p) + L > 0`` (a new tensor).
+
+    The negative of :func:`course_utils.gumbel.logistic_from_uniform`, without its input
+    checks and with one temporary less: it runs on every bit of every call."""
     return torch.log(1 - u).sub_(torch.log(u))
 
 

@@ -24,6 +24,7 @@ import torch
 __all__ = [
     "binarize_ste",
     "gumbel_from_uniform",
+    "gumbel_of_checked_uniform",
     "gumbel_softmax",
     "logistic_from_uniform",
     "one_hot_ste",
@@ -99,6 +100,15 @@ def gumbel_from_uniform(u: torch.Tensor, eps: float = 0.0) -> torch.Tensor:
     _require_in_unit_interval("u", u)
     if not (eps >= 0):
         raise ValueError(f"eps must be >= 0, got {eps!r}")
+    return gumbel_of_checked_uniform(u, eps)
+
+
+def gumbel_of_checked_uniform(u: torch.Tensor, eps: float) -> torch.Tensor:
+    """:func:`gumbel_from_uniform` without its input checks, for callers that checked ``u``.
+
+    The channels of :mod:`course_utils.channels` call it on every bit of every call,
+    where checking fresh uniforms again would cost two more passes over memory.
+    """
     return -torch.log(-torch.log(u + eps) + eps)
 
 

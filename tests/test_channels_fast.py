@@ -14,19 +14,9 @@ from course_utils.channels import (
 )
 from course_utils import fast_channel
 from course_utils.fast_channel import LogisticSampler, logistic_from_gumbel
+from test_channels import CHANNELS, DEVICES, _bits
 
 SMALL_CHUNK = 1000  # the chunked path's borders, tested on small inputs
-
-CHANNELS = [BinaryMemorylessChannel, BinarySymmetricChannel, BinaryZChannel, BinaryErasureChannel]
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-
-
-def _bits(shape, bipolar=False, dtype=torch.float32, device="cpu", seed=0):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randint(0, 2, shape, generator=g)
-    if bipolar:
-        x = 2 * x - 1
-    return x.to(device=device, dtype=dtype)
 
 
 def _pb(cls, shape=(), dtype=torch.float32, device="cpu", seed=1, scale=0.6):
