@@ -6,6 +6,7 @@ two tensors are exactly equal, allclose, and their largest absolute difference.
 :func:`check_function` runs a candidate and a reference side by side and raises a
 :class:`CheckFailed` that says *which* output or gradient is wrong, by how much and
 at which input; the exercise checkers in :mod:`course_utils.exercises` are built on it.
+:func:`check_saves_result` enforces an exercise's "save the result" constraint.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+
+from .memory import saved_tensors
 
 
 class CheckFailed(AssertionError):
@@ -219,3 +222,62 @@ def check_function(
                 raise CheckFailed(
                     f"{exc} -- correct for grad_output = 1 but not for a random grad_output:"
                     " does backward multiply by grad_output?") from None
+
+
+def check_saves_result(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, *,
+                       what: str) -> None:
+    """Check that ``fn(x)`` keeps exactly one tensor for backward, its result ``y``.
+
+    The saved tensors are those the saved-tensor hooks see (``ctx.save_for_backward``)
+    plus any tensor held as a ``ctx`` attribute (:func:`course_utils.memory.saved_tensors`);
+    the latter is refused outright: a tensor for backward goes through
+    ``save_for_backward``.
+
+    Parameters
+    ----------
+    fn : callable
+        A one-input Function's ``apply``, e.g. ``Exp.apply``.
+    x : torch.Tensor
+        A floating-point input; a leaf copy requiring grad is used.
+    what : str
+        The Function's name, for messages.
+
+    Raises
+    ------
+    CheckFailed
+        ``fn`` keeps a tensor on ``ctx``, saves the input or anything other than the
+        result, saves more than the result, or saves nothing.
+
+    Examples
+    --------
+    >>> from course_utils.functions import Exp, ReLU
+    >>> check_saves_result(Exp.apply, torch.zeros(3), what="Exp")
+    >>> check_saves_result(ReLU.apply, torch.zeros(3), what="ReLU")
+    Traceback (most recent call last):
+        ...
+    course_utils.checking.CheckFailed: ReLU must save only its result y for backward (ctx.save_for_backward(y)); it saves x
+    """
+    leaf = x.detach().clone().requires_grad_(True)
+    kept = call_answer(lambda t: saved_tensors(fn, t), leaf)
+    if kept.attributes:
+        raise CheckFailed(
+            f"{what} keeps tensors as ctx attributes ({', '.join(kept.attributes)}): "
+            "save the result with ctx.save_for_backward, which checks it was not modified "
+            "in place (notebook 06)")
+    out = kept.output
+    distinct: dict[tuple[str, int], torch.Tensor] = {}
+    for t in kept.packed:
+        distinct.setdefault((str(t.device), t.untyped_storage().data_ptr()), t)
+
+    def describe(t: torch.Tensor) -> str:
+        if t.untyped_storage().data_ptr() == leaf.untyped_storage().data_ptr():
+            return "x"
+        if isinstance(out, torch.Tensor) and t.shape == out.shape and torch.equal(t, out.detach()):
+            return "y"
+        return f"a tensor of shape {list(t.shape)} that is neither x nor y"
+
+    saved = [describe(t) for t in distinct.values()]
+    if saved != ["y"]:
+        desc = ", ".join(saved) if saved else "nothing"
+        raise CheckFailed(f"{what} must save only its result y for backward "
+                          f"(ctx.save_for_backward(y)); it saves {desc}")

@@ -124,3 +124,33 @@ def test_call_answer_passes_not_implemented_and_wraps_other_errors() -> None:
         call_answer(todo)
     with pytest.raises(CheckFailed, match=r"^on row 3, calling your function raised KeyError: 'k'$"):
         call_answer(lambda: {}["k"], context="on row 3, ")
+
+
+def test_check_saves_result_names_what_is_saved() -> None:
+    from course_utils.checking import check_saves_result
+    from course_utils.functions import Exp
+
+    x = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
+    check_saves_result(Exp.apply, x, what="Exp")
+
+    class SavesNothing(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return 2 * g
+
+    class SavesSomethingElse(SavesNothing):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x.sum())
+            return 2 * x
+
+    with pytest.raises(CheckFailed, match=r"^Twice must save only its result y .*; it saves nothing$"):
+        check_saves_result(SavesNothing.apply, x, what="Twice")
+    with pytest.raises(CheckFailed, match=r"it saves a tensor of shape \[\] that is neither x nor y$"):
+        check_saves_result(SavesSomethingElse.apply, x, what="Twice")
+    with pytest.raises(CheckFailed, match="calling your function raised ZeroDivisionError"):
+        check_saves_result(lambda t: 1 // 0, x, what="Broken")

@@ -40,6 +40,25 @@ def test_tanh(capsys) -> None:
         ex.check_tanh(_unary(torch.tanh, lambda y, g: 1 - y * y, save="y"))
 
 
+def test_tanh_must_save_the_result() -> None:
+    # right values and gradients, computed from x: only the "save the output" rule is broken
+    with pytest.raises(CheckFailed, match=r"Tanh must save only its result y .*; it saves x$"):
+        ex.check_tanh(_unary(torch.tanh, lambda x, g: g * (1 - torch.tanh(x) ** 2), save="x"))
+
+    class TanhStashesY(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.y = torch.tanh(x)
+            return ctx.y
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * (1 - ctx.y * ctx.y)
+
+    with pytest.raises(CheckFailed, match=r"Tanh keeps tensors as ctx attributes \(ctx.y\)"):
+        ex.check_tanh(TanhStashesY.apply)
+
+
 def test_x_sin_x() -> None:
     ex.check_x_sin_x(_unary(lambda x: x * torch.sin(x),
                             lambda x, g: g * (torch.sin(x) + x * torch.cos(x))))
@@ -88,6 +107,13 @@ def test_legendre_p4() -> None:
         ex.check_legendre_p4(_unary(lambda x: (35 * x**4 - 30 * x**2) / 8, lambda x, g: g))
 
 
+def _fit_gradients_by_autograd(a, b, c, d, x, y):
+    leaves = [p.clone().requires_grad_(True) for p in (a, b, c, d)]
+    a, b, c, d = leaves
+    loss = (a + b * LegendreP3.apply(c + d * x) - y).pow(2).sum()
+    return torch.autograd.grad(loss, leaves)
+
+
 def _fit_gradients(a, b, c, d, x, y, wrong=False):
     z = c + d * x
     p3 = 0.5 * (5 * z**3 - 3 * z)
@@ -105,6 +131,9 @@ def test_fit_gradients() -> None:
         ex.check_fit_gradients(lambda *args: _fit_gradients(*args)[:3])
     with pytest.raises(CheckFailed, match="calling your function raised ZeroDivisionError"):
         ex.check_fit_gradients(lambda *args: 1 / 0)
+    # right gradients, but computed by autograd: the statement says "without autograd"
+    with pytest.raises(CheckFailed, match=r"autograd switched off .*without autograd"):
+        ex.check_fit_gradients(_fit_gradients_by_autograd)
 
 
 def test_unsolved_exercise_is_not_reported_as_wrong() -> None:
@@ -228,6 +257,21 @@ def test_mish() -> None:
     with pytest.raises(CheckFailed, match="keeps"):  # plain autograd saves intermediates
         ex.check_mish(lambda x: x * torch.tanh(F.softplus(x)))
 
+    class MishStashesT(torch.autograd.Function):  # saves x, but also keeps t on ctx
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.t = torch.tanh(F.softplus(x))
+            return x * ctx.t
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * (ctx.t + x * (1 - ctx.t * ctx.t) * torch.sigmoid(x))
+
+    with pytest.raises(CheckFailed, match=r"Mish keeps tensors as ctx attributes \(ctx.t\)"):
+        ex.check_mish(MishStashesT.apply)
+
 
 def _gelu_backward(x, g):
     k = math.sqrt(2 / math.pi)
@@ -242,22 +286,47 @@ def test_gelu_tanh() -> None:
     with pytest.raises(CheckFailed, match="grad of x"):  # forgot the product rule's 2nd term
         ex.check_gelu_tanh(_unary(gelu, lambda x, g: g * 0.5 * (1 + torch.tanh(
             math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))))
+    with pytest.raises(CheckFailed, match=r"GELU keeps tensors as ctx attributes \(ctx.x\)"):
+        ex.check_gelu_tanh(_stash(gelu, _gelu_backward, keep=lambda x: {"x": x}))
+    with pytest.raises(CheckFailed, match=r"GELU keeps tensors as ctx attributes \(ctx.cache\[0\]\)"):
+        ex.check_gelu_tanh(_stash(gelu, _gelu_backward, save_x=True,
+                                  keep=lambda x: {"cache": [torch.tanh(x)]}))
     with pytest.raises(CheckFailed, match="saves 0 bytes"):
-        ex.check_gelu_tanh(_no_save(gelu, _gelu_backward))
+        ex.check_gelu_tanh(_closure(gelu, _gelu_backward))
 
 
-def _no_save(fwd, bwd):
-    class Stash(torch.autograd.Function):  # stashes x on ctx: the saved-tensor machinery never sees it
+def _stash(fwd, bwd, keep, save_x=False):
+    class Stash(torch.autograd.Function):  # keeps tensors on ctx, beside save_for_backward
         @staticmethod
         def forward(ctx, x):
-            ctx.x = x
+            if save_x:
+                ctx.save_for_backward(x)
+            for name, value in keep(x).items():
+                setattr(ctx, name, value)
             return fwd(x)
 
         @staticmethod
         def backward(ctx, g):
-            return bwd(ctx.x, g)
+            x = ctx.saved_tensors[0] if save_x else ctx.x
+            return bwd(x, g)
 
     return Stash.apply
+
+
+def _closure(fwd, bwd):
+    held = []
+
+    class Closure(torch.autograd.Function):  # x held in a closure: nothing on the graph at all
+        @staticmethod
+        def forward(ctx, x):
+            held[:] = [x]
+            return fwd(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            return bwd(held[0], g)
+
+    return Closure.apply
 
 
 # -- 06 --------------------------------------------------------------------------------
@@ -276,7 +345,7 @@ class Clamp01(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * ((x > 0) & (x < 1)).to(g.dtype)
+        return g * ((x >= 0) & (x <= 1)).to(g.dtype)
 
 
 class Clamp01OldStyle(torch.autograd.Function):
@@ -288,7 +357,7 @@ class Clamp01OldStyle(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * ((x > 0) & (x < 1)).to(g.dtype)
+        return g * ((x >= 0) & (x <= 1)).to(g.dtype)
 
 
 def test_vmappable_clamp() -> None:
@@ -327,3 +396,15 @@ def test_twice_differentiable_sin() -> None:
         ex.check_twice_differentiable_sin(SinSavesCos.apply)
     with pytest.raises(CheckFailed, match="output"):
         ex.check_twice_differentiable_sin(LegendreP3.apply)
+
+
+class Clamp01Strict(Clamp01):  # gradient 0 at the bounds, unlike torch.clamp
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ((x > 0) & (x < 1)).to(g.dtype)
+
+
+def test_vmappable_clamp_passes_the_gradient_at_both_bounds() -> None:
+    with pytest.raises(CheckFailed, match=r"grad of x: 2 of 7 values differ; .*input 0\): yours 0, expected 1"):
+        ex.check_vmappable_clamp(Clamp01Strict.apply)

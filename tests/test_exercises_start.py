@@ -44,6 +44,51 @@ class ReciprocalWrongSign(Reciprocal):
         return y * y * g
 
 
+class ReciprocalSavesX(Reciprocal):  # right gradient, but saves the input instead of the result
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return 1 / x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g / (x * x)
+
+
+class ReciprocalSavesBoth(Reciprocal):  # right gradient, saves the result and the input
+    @staticmethod
+    def forward(ctx, x):
+        y = 1 / x
+        ctx.save_for_backward(y, x)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, _ = ctx.saved_tensors
+        return -y * y * g
+
+
+class ReciprocalStashesY(Reciprocal):  # right gradient, the result kept as a ctx attribute
+    @staticmethod
+    def forward(ctx, x):
+        ctx.y = 1 / x
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, g):
+        return -ctx.y * ctx.y * g
+
+
+def test_reciprocal_must_save_the_result() -> None:
+    with pytest.raises(CheckFailed, match=r"Reciprocal must save only its result y .*; it saves x$"):
+        check_reciprocal(ReciprocalSavesX.apply)
+    with pytest.raises(CheckFailed, match=r"must save only its result y .*; it saves y, x$"):
+        check_reciprocal(ReciprocalSavesBoth.apply)
+    with pytest.raises(CheckFailed, match=r"Reciprocal keeps tensors as ctx attributes \(ctx.y\): save the result"):
+        check_reciprocal(ReciprocalStashesY.apply)
+
+
 def test_solutions_pass(capsys) -> None:
     check_cube(Cube.apply)
     check_reciprocal(Reciprocal.apply)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..checking import check_function
+from ..checking import check_function, check_saves_result
 from ..env import device
 
 
@@ -22,7 +22,9 @@ def check_cube(cube: Callable[[torch.Tensor], torch.Tensor]) -> None:
 
 
 def check_reciprocal(reciprocal: Callable[[torch.Tensor], torch.Tensor]) -> None:
-    """Exercise 00.2: ``reciprocal`` computes ``1/x`` with gradient ``-1/x**2`` (x != 0)."""
+    """Exercise 00.2: ``reciprocal`` computes ``1/x`` with gradient ``-1/x**2`` (x != 0),
+    saving only its result ``y`` for backward."""
     x = _points()
     check_function(reciprocal, torch.reciprocal, [x[x != 0]], names=["x"])
-    print("correct: Reciprocal matches 1/x in value and gradient at 6 points")
+    check_saves_result(reciprocal, x[x != 0], what="Reciprocal")
+    print("correct: Reciprocal matches 1/x in value and gradient at 6 points and saves only y")
