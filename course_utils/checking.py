@@ -77,6 +77,17 @@ def compare(
     ------
     Comparison
         ``exact``, ``close``, ``max_abs_diff`` and, on mismatch, ``problem``.
+
+    Examples
+    --------
+    >>> a = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    >>> r = compare("dL/dx", a, a + torch.tensor([0.0, 1e-7], dtype=torch.float64))
+    dL/dx          | exact: False | allclose: True  | max abs diff: 1.00e-07
+    >>> compare("dL/dx", torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]), check=True,
+    ...         verbose=False)
+    Traceback (most recent call last):
+        ...
+    course_utils.checking.CheckFailed: dL/dx: 1 of 2 values differ; max abs difference 2 at index [1]: yours 2, expected 4 (rtol=1e-05, atol=1e-08)
     """
     if ours is None or reference is None:
         same = ours is None and reference is None
@@ -135,6 +146,15 @@ def call_answer(fn: Callable[..., Any], *args: Any, context: str = "") -> Any:
     ``NotImplementedError`` (an exercise not done yet) passes through unchanged; any
     other exception becomes a :class:`CheckFailed` naming it, prefixed by ``context``
     (e.g. ``"on the sample input, "``).
+
+    Examples
+    --------
+    >>> call_answer(lambda a, b: a + b, 1, 2)
+    3
+    >>> call_answer(lambda: 1 / 0)
+    Traceback (most recent call last):
+        ...
+    course_utils.checking.CheckFailed: calling your function raised ZeroDivisionError: division by zero
     """
     try:
         return fn(*args)
@@ -176,6 +196,15 @@ def check_function(
         Tolerances, as in :func:`compare`.
     verbose : bool
         Print the comparison lines even when everything matches.
+
+    Examples
+    --------
+    >>> x = torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64)
+    >>> check_function(torch.exp, lambda t: t.exp(), [x], names=["x"])
+    >>> check_function(torch.sin, torch.cos, [x], names=["x"])
+    Traceback (most recent call last):
+        ...
+    course_utils.checking.CheckFailed: output: 3 of 3 values differ; max abs difference 1.33 at index [2] (input 2): yours 0.909297, expected -0.416147 (rtol=1e-05, atol=1e-08)
     """
     names = list(names) if names is not None else [f"x{i}" for i in range(len(inputs))]
     if len(names) != len(inputs):

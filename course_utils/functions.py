@@ -37,6 +37,13 @@ class MultiplyAdd(torch.autograd.Function):
     torch.Tensor
         ``w * x + b``. Backward returns ``(g * x, g * w, g)`` for ``grad_output = g``,
         and ``None`` for inputs that do not need a gradient.
+
+    Examples
+    --------
+    >>> w, x, b = (torch.tensor([2.0, 3.0], requires_grad=True) for _ in range(3))
+    >>> MultiplyAdd.apply(w, x, b).sum().backward()
+    >>> w.grad.tolist(), b.grad.tolist()
+    ([2.0, 3.0], [1.0, 1.0])
     """
 
     @staticmethod
@@ -68,6 +75,13 @@ class Exp(torch.autograd.Function):
     ------
     torch.Tensor
         ``exp(x)``; backward returns ``grad_output * exp(x)`` without recomputing it.
+
+    Examples
+    --------
+    >>> x = torch.tensor([0.0], requires_grad=True)
+    >>> Exp.apply(x).backward(torch.tensor([2.0]))
+    >>> x.grad.tolist()
+    [2.0]
     """
 
     @staticmethod
@@ -93,6 +107,13 @@ class ReLU(torch.autograd.Function):
     ------
     torch.Tensor
         ``x.clamp(min=0)``; backward passes ``grad_output`` where ``x > 0`` and 0 elsewhere.
+
+    Examples
+    --------
+    >>> x = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> ReLU.apply(x).sum().backward()
+    >>> x.grad.tolist()
+    [0.0, 0.0, 1.0]
     """
 
     @staticmethod
@@ -117,6 +138,14 @@ class LegendreP3(torch.autograd.Function):
     ------
     torch.Tensor
         :math:`P_3(x)`; backward returns ``grad_output * 1.5 * (5 x**2 - 1)``.
+
+    Examples
+    --------
+    >>> x = torch.tensor([1.0], requires_grad=True)
+    >>> y = LegendreP3.apply(x)
+    >>> y.backward()
+    >>> y.item(), x.grad.item()
+    (1.0, 6.0)
     """
 
     @staticmethod
@@ -147,6 +176,13 @@ class LinearFunction(torch.autograd.Function):
     torch.Tensor
         ``[batch, out_features]``. Backward computes only the gradients that
         ``ctx.needs_input_grad`` asks for: ``g W``, ``g^T x`` and ``g.sum(0)``.
+
+    Examples
+    --------
+    >>> x, w = torch.ones(4, 3), torch.ones(2, 3, requires_grad=True)
+    >>> LinearFunction.apply(x, w).sum().backward()
+    >>> w.grad.tolist()
+    [[4.0, 4.0, 4.0], [4.0, 4.0, 4.0]]
     """
 
     @staticmethod
@@ -204,6 +240,14 @@ class Linear(nn.Module):
     torch.Tensor
         ``[batch, out_features]``. Initialised like ``nn.Linear``: uniform in
         :math:`\pm 1/\sqrt{\text{in\_features}}`.
+
+    Examples
+    --------
+    >>> layer = Linear(3, 2)
+    >>> layer(torch.ones(4, 3)).shape
+    torch.Size([4, 2])
+    >>> layer
+    Linear(in_features=3, out_features=2, bias=True)
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -254,6 +298,12 @@ class CrossEntropy(torch.autograd.Function):
         ``log_softmax`` (max-subtracted, so logits of :math:`\pm 1000` stay finite).
         Backward returns ``(softmax(z) - onehot(t)) / N * grad_output`` and ``None`` for
         the integer targets.
+
+    Examples
+    --------
+    >>> logits = torch.tensor([[1000.0, -1000.0]], requires_grad=True)
+    >>> CrossEntropy.apply(logits, torch.tensor([1])).item()
+    2000.0
     """
 
     @staticmethod
@@ -263,7 +313,7 @@ class CrossEntropy(torch.autograd.Function):
         return -log_probs.gather(1, target.unsqueeze(1)).mean()
 
     @staticmethod
-    @once_differentiable  # log_probs is an intermediate: a second derivative would be wrong
+    @once_differentiable  # log_probs is an intermediate: backward is not differentiable (notebooks 04, 06)
     def backward(ctx, grad_output: torch.Tensor):
         log_probs, target = ctx.saved_tensors
         grad_logits = None
@@ -299,6 +349,16 @@ def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         ``logits`` is not a floating-point tensor or ``target`` is not int64.
     ValueError
         Wrong shapes, an empty batch, different devices, or a target out of range.
+
+    Examples
+    --------
+    >>> logits = torch.zeros(2, 4)
+    >>> round(cross_entropy(logits, torch.tensor([0, 3])).item(), 4)  # log(4)
+    1.3863
+    >>> cross_entropy(logits, torch.tensor([0, 4]))
+    Traceback (most recent call last):
+        ...
+    ValueError: target values must be in [0, 3] (C = 4 classes), got values from 0 to 4
     """
     if not isinstance(logits, torch.Tensor) or not logits.is_floating_point():
         raise TypeError(f"logits must be a floating-point tensor, got "
@@ -338,6 +398,13 @@ class SwishFunction(torch.autograd.Function):
     torch.Tensor
         ``x * sigmoid(x)``; backward returns
         ``grad_output * s * (1 + x * (1 - s))`` with ``s = sigmoid(x)``.
+
+    Examples
+    --------
+    >>> x = torch.tensor([0.0], requires_grad=True)
+    >>> SwishFunction.apply(x).backward()
+    >>> x.grad.item()  # sigmoid(0) * (1 + 0)
+    0.5
     """
 
     @staticmethod
@@ -353,7 +420,14 @@ class SwishFunction(torch.autograd.Function):
 
 
 class MemoryEfficientSwish(nn.Module):
-    """:class:`SwishFunction` as a module, a drop-in for :class:`torch.nn.SiLU` (notebook 05)."""
+    """:class:`SwishFunction` as a module, a drop-in for :class:`torch.nn.SiLU` (notebook 05).
+
+    Examples
+    --------
+    >>> x = torch.linspace(-3, 3, 7)
+    >>> torch.allclose(MemoryEfficientSwish()(x), torch.nn.SiLU()(x))
+    True
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return SwishFunction.apply(x)
