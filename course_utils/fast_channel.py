@@ -16,8 +16,11 @@ Sionna's four, and the straight-through gradient is
 The hard decision needs no logarithm: with such a uniform, ``l(p) + L > 0`` is
 ``u < p``. The exact rule with ``eps`` would be ``u < (p + eps) / (1 + 2 eps)``;
 the two thresholds differ by at most ``eps = 1e-9`` in probability, less than the
-spacing of float32 uniforms (``2**-24``), and the rule without ``eps`` keeps
-``p = 0`` never and ``p = 1`` always flipping, as in the faithful port.
+spacing of float32 uniforms (``2**-24``). The rule without ``eps`` is exact at
+the edges in any precision: for uniforms in [0, 1), ``p = 0`` never and ``p = 1``
+always flips. The faithful sampler guarantees that only in float32 (where its
+Gumbel noise is bounded, notebook 11); in float64 a uniform within about ``2e-8``
+of 1 can flip a ``p = 0`` bit there (notebook 14 shows one).
 
 The Function saves no noise: it saves the random generator's state and draws
 the same uniforms again in backward (as dropout implementations do), and computes
@@ -59,7 +62,7 @@ def logistic_from_gumbel(u: torch.Tensor, eps: float = 1e-9) -> torch.Tensor:
     Parameters
     ----------
     u : torch.Tensor
-        Uniforms in [0, 1], shape ``[..., 2]`` (the last axis is the pair).
+        Uniforms in [0, 1), shape ``[..., 2]`` (the last axis is the pair).
     eps : float
         Term inside the logarithms, as in the faithful sampler (Sionna: 1e-9).
 

@@ -136,6 +136,40 @@ def test_documented_differences_from_sionna() -> None:
     assert p.grad is not None
 
 
+def test_documented_differences_bec_sampling_precision() -> None:
+    # 4. Sionna's BEC draws its erasures in float32 even in double precision; the port in dtype.
+    # With pb = 0.5 an erasure is q0 >= q1, i.e. u0 >= u1: two uniforms 1e-12 apart are
+    # ordered in float64 and equal (hence "erased") once rounded to float32.
+    u = torch.tensor([[[0.5, 0.5 + 1e-12]]], dtype=torch.float64)
+    x = torch.zeros(1, dtype=torch.float64)
+    with feed_sionna_uniforms(u):
+        ytf = sionna_channel.BinaryErasureChannel(precision="double")(tf.constant(x.numpy()), 0.5)
+    assert ytf.numpy().tolist() == [-1.0]  # erased: Sionna decided on float32 uniforms
+    assert BinaryErasureChannel(dtype=torch.float64)(x, 0.5, noise=u).tolist() == [0.0]  # float64: kept
+    assert BinaryErasureChannel()(x.float(), 0.5, noise=u).tolist() == [-1.0]  # float32: as Sionna
+
+
+def test_documented_differences_temperature_zero_nan_pb_and_half_precision() -> None:
+    # 5. Temperature 0: Sionna accepts it, every soft sample is NaN and its binarizer maps NaN
+    # to 1, so every bit flips; the port refuses it.
+    ch = sionna_channel.BinaryMemorylessChannel()
+    ch.temperature = 0.0
+    assert (ch(tf.zeros([50]), (0.0, 0.0)).numpy() == 1).all()
+    assert (ch(tf.ones([50]), (0.0, 0.0)).numpy() == 0).all()
+    with pytest.raises(ValueError, match="temperature"):
+        BinaryMemorylessChannel(temperature=0.0)
+    # 6. A NaN pb: Sionna flips every bit, the port refuses it.
+    assert (sionna_channel.BinarySymmetricChannel()(tf.zeros([50]), float("nan")).numpy() == 1).all()
+    with pytest.raises(ValueError, match="pb contains NaN"):
+        BinarySymmetricChannel()(torch.zeros(50), float("nan"))
+    # 7. float16 / bfloat16 x: Sionna casts to its precision, the port raises TypeError.
+    for tf_dtype, torch_dtype in ((tf.float16, torch.float16), (tf.bfloat16, torch.bfloat16)):
+        y = sionna_channel.BinarySymmetricChannel()(tf.constant([0.0, 1.0], tf_dtype), 0.0)
+        assert y.dtype == tf.float32 and y.numpy().tolist() == [0.0, 1.0]
+        with pytest.raises(TypeError, match="dtype"):
+            BinarySymmetricChannel()(torch.tensor([0.0, 1.0], dtype=torch_dtype), 0.0)
+
+
 def test_feeder_checks_what_it_serves() -> None:
     u = torch.rand(2, 5, 2)
     with pytest.raises(RuntimeError, match="shape"):
