@@ -18,13 +18,21 @@ def _uniforms(shape: tuple[int, ...], seed: int) -> torch.Tensor:
 
 
 def check_gumbel_max(gumbel_max: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
-    """Exercise 10.1: ``gumbel_max(logits, u)`` returns ``argmax(logits - log(-log u))`` over the last dim."""
+    """Exercise 10.1: ``gumbel_max(logits, u)`` returns ``argmax(logits - log(-log u))`` over the last dim,
+    with ``u`` as its only randomness (torch's generators are left untouched)."""
     logits = torch.log(torch.tensor([[0.1, 0.2, 0.3, 0.4],
                                      [0.7, 0.1, 0.1, 0.1],
                                      [0.25, 0.25, 0.25, 0.25]], dtype=torch.float64, device=device()))
     logits = logits.repeat(20, 1)  # 60 rows of 4 classes
     u = _uniforms((60, 4), seed=10)
+    cuda = torch.cuda.is_available()
+    states = (torch.get_rng_state(), torch.cuda.get_rng_state_all() if cuda else None)
     got = call_answer(gumbel_max, logits.clone(), u.clone())
+    drew = not torch.equal(states[0], torch.get_rng_state()) or (
+        cuda and not all(torch.equal(a, b) for a, b in zip(states[1], torch.cuda.get_rng_state_all())))
+    if drew:
+        raise CheckFailed("gumbel_max drew from torch's random generator: the uniforms u must be "
+                          "the only randomness")
     if not isinstance(got, torch.Tensor):
         raise CheckFailed(f"expected a tensor of class indices, got {type(got).__name__}")
     if got.is_floating_point():
