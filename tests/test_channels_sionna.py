@@ -25,13 +25,13 @@ PAIRS = {
 }
 
 
-def _run_both(name, x, pb, *, bipolar, llrs, seed=0, as_tuple=False):
+def _run_both(name, x, pb, *, bipolar, llrs, seed=0, as_tuple=False, sampler="gumbel"):
     """Outputs and gradients w.r.t. pb (weighted sum) of the port and of Sionna, on the same uniforms."""
     ours_cls, theirs_cls = PAIRS[name]
-    ours = ours_cls(return_llrs=llrs, bipolar_input=bipolar)
+    ours = ours_cls(return_llrs=llrs, bipolar_input=bipolar, sampler=sampler)
     theirs = theirs_cls(return_llrs=llrs, bipolar_input=bipolar)
     gen = torch.Generator().manual_seed(seed)
-    u = torch.rand(ours.noise_shape(x.shape), generator=gen)
+    u = torch.rand(ours_cls().noise_shape(x.shape), generator=gen)  # Sionna's uniforms, for either sampler
     w = torch.randn(x.shape, generator=gen)
 
     pt = pb.clone().requires_grad_(True)
@@ -76,6 +76,19 @@ def test_exact_parity_per_position_probabilities(name, bipolar, llrs) -> None:
         assert gtf is None  # Sionna's BEC is not differentiable w.r.t. pb either
     else:
         assert np.abs(gtf).max() > 0
+
+
+@pytest.mark.parametrize("name", list(PAIRS))
+def test_logistic_sampler_against_sionna_on_the_same_uniforms(name) -> None:
+    # the fast sampler fed Sionna's own uniforms (noise of shape (k, *x.shape, 2)) agrees with Sionna
+    gen = torch.Generator().manual_seed(2)
+    for bipolar in (False, True):
+        for llrs in (False, True):
+            x = torch.randint(0, 2, (64, 8), generator=gen).float()
+            x = 2 * x - 1 if bipolar else x
+            pb = torch.rand((8, 2) if name == "BMC" else (8,), generator=gen) * 0.6
+            y, grad, ytf, gtf = _run_both(name, x, pb, bipolar=bipolar, llrs=llrs, seed=3, sampler="logistic")
+            _assert_same(y, grad, ytf, gtf, llrs)
 
 
 @pytest.mark.parametrize("bipolar", [False, True])
