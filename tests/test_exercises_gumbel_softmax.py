@@ -78,3 +78,10 @@ def test_gumbel_max_uses_only_the_given_uniforms() -> None:
 
     with pytest.raises(CheckFailed, match="the uniforms u must be the only randomness"):
         check_gumbel_max(also_draws)
+
+    def draws_its_own(p, u, tau):  # right values and gradient, plus a draw from the global generator
+        torch.rand(1)
+        return hard_relaxed_bernoulli(p, u, tau)
+
+    with pytest.raises(CheckFailed, match="hard_relaxed_bernoulli drew from torch's random generator"):
+        check_hard_relaxed_bernoulli(draws_its_own)
