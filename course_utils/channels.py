@@ -26,22 +26,37 @@ fast sampler of :mod:`course_utils.fast_channel` instead (one uniform per bit, o
 fused autograd Function; notebook 14): same channel, same checks, a fraction of the
 time and memory.
 
-Where this port deliberately differs from Sionna 1.2.2 (each difference is a
-Sionna quirk, shown in notebook 13):
+Where this port deliberately differs from Sionna 1.2.2 (each difference is
+shown, against Sionna itself, in a cell of notebook 13, section "Where the port
+differs", and tested in ``tests/test_channels_sionna.py``):
 
 * the output keeps the dtype of ``x``; Sionna first casts a floating ``x`` to its
   precision, so a float64 ``x`` through a single-precision block comes back
   float32. Values are the same: hard outputs are exact, LLRs are computed in
   ``dtype`` and then cast;
+* a float16 or bfloat16 ``x`` raises ``TypeError``; Sionna casts it to its
+  precision and returns float32;
 * the BSC and Z channel do not cast ``pb`` to the dtype of ``x`` (Sionna does, so
   an integer ``x`` turns ``pb = 0.3`` into ``0`` and the channel never flips);
-* the BEC samples its erasures in ``dtype`` (Sionna always uses float32);
+* the BEC samples its erasures in ``dtype``; Sionna always draws them in float32,
+  even with ``precision="double"`` (its other channels draw in their precision);
 * gradients also work in float64 (Sionna's binarizer returns float32, so its
-  double-precision gradient fails with a dtype error);
+  double-precision gradient fails with an ``InvalidArgumentError``);
 * inputs are validated on every call (Sionna checks ``x`` and the shape of ``pb``
   only on the first call) and bad input raises ``TypeError``/``ValueError``
-  naming the argument; NaN probabilities are refused and ``temperature`` must be
-  positive (Sionna accepts 0, which turns every sample into NaN).
+  naming the argument; NaN probabilities are refused (Sionna's binarizer maps a
+  NaN soft sample to 1, so a NaN ``pb`` flips every bit) and ``temperature`` must
+  be positive (Sionna accepts 0, which makes every soft sample NaN, so again
+  every bit flips).
+
+Given ``noise=``, the uniforms must lie in [0, 1), as ``torch.rand`` draws them:
+a uniform of exactly 1 gives a wrong draw (in the faithful sampler it flips a
+``p = 0`` bit; in the logistic sampler it keeps a ``p = 1`` bit), so it is refused
+with a ``ValueError`` (when ``check_input``). Even inside [0, 1) the samplers
+differ at the edges: the logistic sampler's decision ``u < p`` makes ``p = 0``
+never and ``p = 1`` always flip in any precision, while the faithful sampler's
+Gumbel noise (like Sionna's) is bounded only in float32: in float64 a uniform
+within about ``2e-8`` of 1 can make a ``p = 0`` bit flip (notebook 14).
 
 As in Sionna, probabilities outside [0, 1] are clipped to [0, 1] (with zero
 gradient outside), and the BEC's output does not depend differentiably on ``pb``
@@ -134,7 +149,8 @@ def gumbel_softmax_errors(p: torch.Tensor, u: torch.Tensor, temperature: float =
     p : torch.Tensor
         Error probabilities in [0, 1], broadcastable to ``u.shape[:-1]``.
     u : torch.Tensor
-        Uniforms in [0, 1), shape ``[..., 2]`` (the last axis is the Gumbel pair).
+        Uniforms in [0, 1), shape ``[..., 2]`` (the last axis is the Gumbel pair);
+        not checked here (the channels check given noise).
     temperature : float
         Softmax temperature (Sionna: 0.1).
     eps : float
@@ -327,7 +343,7 @@ class BinaryMemorylessChannel(nn.Module):
         Error probabilities, broadcastable to ``x`` (a tensor's last dimension
         holds ``pb0, pb1``). Gradients flow to tensors that require grad.
     noise : torch.Tensor, optional (keyword)
-        Uniforms in [0, 1] to use instead of fresh ones, of shape
+        Uniforms in [0, 1) to use instead of fresh ones (a 1 is refused), of shape
         ``noise_shape(x.shape)`` = ``(2, *x.shape, 2)``: ``noise[k, ..., j]`` is
         uniform ``j`` of the Gumbel pair for ``pb_k`` (Sionna draws them in the
         order ``[0, ..., 0], [0, ..., 1], [1, ..., 0], [1, ..., 1]``).
@@ -472,8 +488,9 @@ class BinaryMemorylessChannel(nn.Module):
             expected = " or ".join(str(s) for s in shapes)
             raise ValueError(f"noise must have shape {expected} for x of shape "
                              f"{tuple(x.shape)}, got {tuple(noise.shape)}")
-        if self.check_input and not bool(((noise >= 0) & (noise <= 1)).all()):
-            raise ValueError("noise must hold uniforms in [0, 1]")
+        if self.check_input and not bool(((noise >= 0) & (noise < 1)).all()):
+            raise ValueError(f"noise must hold uniforms in [0, 1), as torch.rand draws them; got values "
+                             f"in [{float(noise.min()):.6g}, {float(noise.max()):.6g}]")
         return noise.detach().to(device=x.device, dtype=self._dtype)
 
     # -- the channel ----------------------------------------------------------------

@@ -88,8 +88,9 @@ def gumbel_from_uniform(u: torch.Tensor, eps: float = 0.0) -> torch.Tensor:
         Uniform draws in [0, 1], any float dtype and device.
     eps : float
         Added inside both logarithms, as Sionna does (``1e-9``) to keep ``u = 0``
-        finite (its uniforms lie in [0, 1); ``u = 1`` then gives NaN). With the
-        default 0, ``u = 0`` gives ``-inf`` and ``u = 1`` gives ``+inf``.
+        finite (``-log(-log(eps) + eps)``, about -3.03). Its uniforms lie in [0, 1);
+        ``u = 1`` would give about 20.72 in float32 (``1 + eps`` rounds to 1) and NaN
+        in float64. With the default 0, ``u = 0`` gives ``-inf`` and ``u = 1`` gives ``+inf``.
 
     Output
     ------

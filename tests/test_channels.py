@@ -197,6 +197,12 @@ def test_noise_and_generator_arguments(cls) -> None:
         ch(x, _pb(cls), noise=torch.rand(4, 3, 2))
     with pytest.raises(ValueError, match="noise must hold uniforms"):
         ch(x, _pb(cls), noise=torch.full(ch.noise_shape(x.shape), 1.5))
+    for bad in (1.0, -1e-7, float("nan")):  # torch.rand never returns 1: [0, 1) only
+        with pytest.raises(ValueError, match=r"noise must hold uniforms in \[0, 1\)"):
+            ch(x, _pb(cls), noise=torch.full(ch.noise_shape(x.shape), bad))
+    edge = torch.full(ch.noise_shape(x.shape), 1 - 2**-24)  # the largest float32 below 1 is accepted
+    ch(x, _pb(cls), noise=edge)
+    cls(check_input=False)(x, _pb(cls), noise=torch.ones(ch.noise_shape(x.shape)))  # no value checks
     with pytest.raises(TypeError, match="noise"):
         ch(x, _pb(cls), noise=torch.zeros(ch.noise_shape(x.shape), dtype=torch.int64))
     with pytest.raises(ValueError, match="either noise or generator"):
@@ -439,3 +445,19 @@ def test_sgd_on_pb_reaches_a_target_error_rate() -> None:
     final = sum(trajectory[-50:]) / 50
     assert abs(final - target) < 0.02, final
     assert trajectory[20] > 0.05  # it moved towards the target early
+
+
+def test_a_uniform_of_one_would_flip_a_p0_bit_and_float64_edges() -> None:
+    """Why noise must be < 1, and the faithful sampler's edge in float64 (module docstring)."""
+    x = torch.zeros(1)
+    # float32: the largest uniform below 1 cannot flip p = 0; a uniform of exactly 1 would
+    below = torch.tensor([[[1 - 2**-24, 0.0]], [[0.5, 0.5]]])
+    assert BinarySymmetricChannel()(x, 0.0, noise=below).item() == 0.0
+    at_one = torch.tensor([[[1.0, 0.0]], [[0.5, 0.5]]])
+    assert BinarySymmetricChannel(check_input=False)(x, 0.0, noise=at_one).item() == 1.0
+    # float64: a uniform within 2e-8 of 1 (still < 1) flips a p = 0 bit in the faithful sampler
+    x64 = x.double()
+    near = torch.tensor([[[1 - 2**-53, 0.0]], [[0.5, 0.5]]], dtype=torch.float64)
+    assert BinarySymmetricChannel(dtype=torch.float64)(x64, 0.0, noise=near).item() == 1.0
+    far = torch.tensor([[[1 - 1e-7, 0.0]], [[0.5, 0.5]]], dtype=torch.float64)
+    assert BinarySymmetricChannel(dtype=torch.float64)(x64, 0.0, noise=far).item() == 0.0

@@ -66,6 +66,9 @@ def test_sampler_option(cls) -> None:
         ch(x, _pb(cls), noise=torch.rand(3, 4))
     with pytest.raises(ValueError, match="noise must hold uniforms"):
         ch(x, _pb(cls), noise=torch.full((4, 3), 1.5))
+    for shape in ((4, 3), cls().noise_shape(x.shape)):  # its own uniforms, or the faithful ones
+        with pytest.raises(ValueError, match=r"noise must hold uniforms in \[0, 1\)"):
+            ch(x, _pb(cls), noise=torch.ones(shape))  # a 1 would keep a p = 1 bit unflipped
     with pytest.raises(ValueError, match="either noise or generator"):
         ch(x, _pb(cls), noise=torch.rand(4, 3), generator=torch.Generator())
 
@@ -380,3 +383,17 @@ def test_input_dtype_other_than_the_internal_precision(xdtype, dtype, bipolar, l
     for a, b in ((runs[1], runs[0]), (runs[3], runs[0]), (runs[4], runs[2])):
         _close(a[1], b[1], 1e-5)
         _close(a[2], b[2], 1e-5)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_logistic_edges_are_exact_in_any_precision(dtype) -> None:
+    """u < p: for uniforms in [0, 1), p = 0 never flips and p = 1 always does (module docstring)."""
+    below_one = torch.nextafter(torch.tensor(1.0, dtype=dtype), torch.tensor(0.0, dtype=dtype))
+    u = torch.tensor([0.0, float(below_one)], dtype=dtype)
+    ch = BinarySymmetricChannel(dtype=dtype, sampler="logistic")
+    x = torch.zeros(2, dtype=dtype)
+    assert ch(x, 0.0, noise=u).tolist() == [0.0, 0.0]
+    assert ch(x, 1.0, noise=u).tolist() == [1.0, 1.0]
+    # a uniform of exactly 1 (refused when checked) would keep a p = 1 bit
+    unchecked = BinarySymmetricChannel(dtype=dtype, sampler="logistic", check_input=False)
+    assert unchecked(torch.zeros(1, dtype=dtype), 1.0, noise=torch.ones(1, dtype=dtype)).item() == 0.0

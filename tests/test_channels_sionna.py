@@ -25,13 +25,13 @@ PAIRS = {
 }
 
 
-def _run_both(name, x, pb, *, bipolar, llrs, seed=0, as_tuple=False):
+def _run_both(name, x, pb, *, bipolar, llrs, seed=0, as_tuple=False, sampler="gumbel"):
     """Outputs and gradients w.r.t. pb (weighted sum) of the port and of Sionna, on the same uniforms."""
     ours_cls, theirs_cls = PAIRS[name]
-    ours = ours_cls(return_llrs=llrs, bipolar_input=bipolar)
+    ours = ours_cls(return_llrs=llrs, bipolar_input=bipolar, sampler=sampler)
     theirs = theirs_cls(return_llrs=llrs, bipolar_input=bipolar)
     gen = torch.Generator().manual_seed(seed)
-    u = torch.rand(ours.noise_shape(x.shape), generator=gen)
+    u = torch.rand(ours_cls().noise_shape(x.shape), generator=gen)  # Sionna's uniforms, for either sampler
     w = torch.randn(x.shape, generator=gen)
 
     pt = pb.clone().requires_grad_(True)
@@ -76,6 +76,19 @@ def test_exact_parity_per_position_probabilities(name, bipolar, llrs) -> None:
         assert gtf is None  # Sionna's BEC is not differentiable w.r.t. pb either
     else:
         assert np.abs(gtf).max() > 0
+
+
+@pytest.mark.parametrize("name", list(PAIRS))
+def test_logistic_sampler_against_sionna_on_the_same_uniforms(name) -> None:
+    # the fast sampler fed Sionna's own uniforms (noise of shape (k, *x.shape, 2)) agrees with Sionna
+    gen = torch.Generator().manual_seed(2)
+    for bipolar in (False, True):
+        for llrs in (False, True):
+            x = torch.randint(0, 2, (64, 8), generator=gen).float()
+            x = 2 * x - 1 if bipolar else x
+            pb = torch.rand((8, 2) if name == "BMC" else (8,), generator=gen) * 0.6
+            y, grad, ytf, gtf = _run_both(name, x, pb, bipolar=bipolar, llrs=llrs, seed=3, sampler="logistic")
+            _assert_same(y, grad, ytf, gtf, llrs)
 
 
 @pytest.mark.parametrize("bipolar", [False, True])
@@ -134,6 +147,40 @@ def test_documented_differences_from_sionna() -> None:
     p = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
     BinarySymmetricChannel(dtype=torch.float64)(torch.tensor([0.0, 1.0], dtype=torch.float64), p).sum().backward()
     assert p.grad is not None
+
+
+def test_documented_differences_bec_sampling_precision() -> None:
+    # 4. Sionna's BEC draws its erasures in float32 even in double precision; the port in dtype.
+    # With pb = 0.5 an erasure is q0 >= q1, i.e. u0 >= u1: two uniforms 1e-12 apart are
+    # ordered in float64 and equal (hence "erased") once rounded to float32.
+    u = torch.tensor([[[0.5, 0.5 + 1e-12]]], dtype=torch.float64)
+    x = torch.zeros(1, dtype=torch.float64)
+    with feed_sionna_uniforms(u):
+        ytf = sionna_channel.BinaryErasureChannel(precision="double")(tf.constant(x.numpy()), 0.5)
+    assert ytf.numpy().tolist() == [-1.0]  # erased: Sionna decided on float32 uniforms
+    assert BinaryErasureChannel(dtype=torch.float64)(x, 0.5, noise=u).tolist() == [0.0]  # float64: kept
+    assert BinaryErasureChannel()(x.float(), 0.5, noise=u).tolist() == [-1.0]  # float32: as Sionna
+
+
+def test_documented_differences_temperature_zero_nan_pb_and_half_precision() -> None:
+    # 5. Temperature 0: Sionna accepts it, every soft sample is NaN and its binarizer maps NaN
+    # to 1, so every bit flips; the port refuses it.
+    ch = sionna_channel.BinaryMemorylessChannel()
+    ch.temperature = 0.0
+    assert (ch(tf.zeros([50]), (0.0, 0.0)).numpy() == 1).all()
+    assert (ch(tf.ones([50]), (0.0, 0.0)).numpy() == 0).all()
+    with pytest.raises(ValueError, match="temperature"):
+        BinaryMemorylessChannel(temperature=0.0)
+    # 6. A NaN pb: Sionna flips every bit, the port refuses it.
+    assert (sionna_channel.BinarySymmetricChannel()(tf.zeros([50]), float("nan")).numpy() == 1).all()
+    with pytest.raises(ValueError, match="pb contains NaN"):
+        BinarySymmetricChannel()(torch.zeros(50), float("nan"))
+    # 7. float16 / bfloat16 x: Sionna casts to its precision, the port raises TypeError.
+    for tf_dtype, torch_dtype in ((tf.float16, torch.float16), (tf.bfloat16, torch.bfloat16)):
+        y = sionna_channel.BinarySymmetricChannel()(tf.constant([0.0, 1.0], tf_dtype), 0.0)
+        assert y.dtype == tf.float32 and y.numpy().tolist() == [0.0, 1.0]
+        with pytest.raises(TypeError, match="dtype"):
+            BinarySymmetricChannel()(torch.tensor([0.0, 1.0], dtype=torch_dtype), 0.0)
 
 
 def test_feeder_checks_what_it_serves() -> None:

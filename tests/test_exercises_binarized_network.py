@@ -30,7 +30,26 @@ def test_wrong_answers_are_explained() -> None:
     with pytest.raises(CheckFailed, match=r"has shape \(3, 4\), yours has \(4, 3\)"):
         check_binary_matmul(lambda a, b: binary_matmul(b, a))
     # Counting every parameter as 1 bit, or every parameter as 32 bits.
-    with pytest.raises(CheckFailed, match=r"for BinaryLinear\(64, 256\).*: yours 2432.0, expected 4416 bytes \(of which 2368 for the 1-bit weights\)"):
+    with pytest.raises(CheckFailed, match=r"for BinaryLinear\(64, 256\).*: yours 2432.0, expected 4416 bytes \(of which 2368 for the 1-bit weights;"):
         check_model_bytes(lambda m: sum(p.numel() for p in m.parameters()) / 8)
     with pytest.raises(CheckFailed, match=r"for BinaryLinear\(64, 256\).*yours 77824"):
         check_model_bytes(lambda m: sum(p.numel() * 4 for p in m.parameters()))
+
+
+def test_each_stated_constraint_is_enforced() -> None:
+    # "without converting to +-1 floats": right values, through a float matrix product
+    with pytest.raises(CheckFailed, match="without converting to \\+-1 floats: .*created a floating-point tensor"):
+        check_binary_matmul(lambda a, b: (torch.where(a, 1.0, -1.0) @ torch.where(b, 1.0, -1.0).T).long())
+    # "the integer tensor": right values, returned as floats at the very end
+    with pytest.raises(CheckFailed, match="return an integer tensor"):
+        check_binary_matmul(lambda a, b: binary_matmul(a, b).float())
+    # "every other parameter (batch norm, biases ...) at 32 bits": BinaryLinear's bias counted as 1 bit
+    def bias_as_binary(model):
+        binary = {id(p) for m in model.modules() if isinstance(m, BinaryLinear) for p in m.parameters()}
+        return sum(p.numel() * (1 if id(p) in binary else 32) for p in model.parameters()) / 8
+
+    with pytest.raises(CheckFailed, match=r"for BinaryLinear\(3, 2, bias=True\): yours 1.0, expected 8.75 bytes \(of which 0.75 for"):
+        check_model_bytes(bias_as_binary)
+    # "Ignore buffers": batch norm's running statistics counted at 32 bits
+    with pytest.raises(CheckFailed, match=r"for BinaryLinear\(64, 256\).*expected 4416 bytes"):
+        check_model_bytes(lambda m: model_bytes(m) + sum(b.numel() * 4 for b in m.buffers()))

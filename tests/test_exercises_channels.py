@@ -77,6 +77,16 @@ def test_ci_without_sqrt_fails() -> None:
         check_flip_rate_ci(lambda f, z: torch.stack((f.mean(0), z * f.mean(0) * (1 - f.mean(0)) / f.shape[0])))
 
 
+def test_ci_of_the_wrong_shape_fails() -> None:
+    # the statement asks for shape [2, m]: rate and half-width stacked along a new first dimension
+    def transposed(flips, z):
+        rate = flips.mean(0)
+        return torch.stack((rate, z * torch.sqrt(rate * (1 - rate) / flips.shape[0])), dim=1)
+
+    with pytest.raises(CheckFailed, match=r"shape \(5, 2\) but expected \(2, 5\)"):
+        check_flip_rate_ci(transposed)
+
+
 def test_unlearned_pb_fails() -> None:
     with pytest.raises(CheckFailed, match="pb1 = 0.020"):
         check_learned_pb(torch.tensor([0.05, 0.02]))

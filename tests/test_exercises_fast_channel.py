@@ -62,3 +62,31 @@ def test_wrong_errors_fail() -> None:
         check_logistic_errors(WrongSide.apply)  # u > 1 - p: right rate, other uniforms
     with pytest.raises(CheckFailed, match="not differentiable"):
         check_logistic_errors(lambda p, u: (u < p).double())
+
+
+class GradientForU(LogisticErrors):
+    @staticmethod
+    def backward(ctx, g):
+        grad_p, _ = LogisticErrors.backward(ctx, g)
+        return grad_p, torch.zeros_like(grad_p)  # the statement asks for None
+
+
+class Float32Errors(LogisticErrors):
+    @staticmethod
+    def forward(ctx, p, u):
+        ctx.save_for_backward(p, u)
+        return (u < p).float()  # the statement asks for p's dtype
+
+
+def detach_trick(p, u):  # right values and gradient, but not a custom Function
+    s = torch.sigmoid((torch.log(p + EPS) - torch.log(1 - p + EPS) + logistic_noise(u)) / TAU)
+    return (u < p).to(p.dtype) + s - s.detach()
+
+
+def test_each_stated_constraint_is_enforced() -> None:
+    with pytest.raises(CheckFailed, match="None as the gradient for u"):
+        check_logistic_errors(GradientForU.apply)
+    with pytest.raises(CheckFailed, match="floats of p's dtype"):
+        check_logistic_errors(Float32Errors.apply)
+    with pytest.raises(CheckFailed, match="custom torch.autograd.Function"):
+        check_logistic_errors(detach_trick)

@@ -69,3 +69,19 @@ def test_hard_relaxed_bernoulli_wrong_answers_are_explained() -> None:
         check_hard_relaxed_bernoulli(forgot_tau_in_gradient)
     with pytest.raises(CheckFailed, match=r"^output: \d+ of 10 values differ"):
         check_hard_relaxed_bernoulli(flipped_noise)
+
+
+def test_gumbel_max_uses_only_the_given_uniforms() -> None:
+    def also_draws(logits, u):  # right classes, but it draws from the global generator
+        torch.rand(1)
+        return gumbel_max(logits, u)
+
+    with pytest.raises(CheckFailed, match="the uniforms u must be the only randomness"):
+        check_gumbel_max(also_draws)
+
+    def draws_its_own(p, u, tau):  # right values and gradient, plus a draw from the global generator
+        torch.rand(1)
+        return hard_relaxed_bernoulli(p, u, tau)
+
+    with pytest.raises(CheckFailed, match="hard_relaxed_bernoulli drew from torch's random generator"):
+        check_hard_relaxed_bernoulli(draws_its_own)

@@ -65,3 +65,24 @@ def test_wrong_answers_are_explained() -> None:
         check_tanh_sign(TanhSignNoUpstream.apply)
     with pytest.raises(CheckFailed, match=r"with beta = 2.0: grad of x"):
         check_swish_sign(lambda x, beta: SwishSign.apply(x, 5.0))
+
+
+class SwishSignGradientForBeta(SwishSign):  # the statement: beta is a plain float, its gradient None
+    @staticmethod
+    def backward(ctx, g):
+        grad_x, _ = SwishSign.backward(ctx, g)
+        return grad_x, torch.ones(())
+
+
+class TorchSignForward(TanhSign):  # the statement: the course's sign (+1 at 0), not torch.sign
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.sign(x)
+
+
+def test_each_stated_constraint_is_enforced() -> None:
+    with pytest.raises(CheckFailed, match="backward raised RuntimeError"):
+        check_swish_sign(SwishSignGradientForBeta.apply)
+    with pytest.raises(CheckFailed, match=r"^output: 2 of 12 values differ"):
+        check_tanh_sign(TorchSignForward.apply)

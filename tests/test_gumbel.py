@@ -226,3 +226,21 @@ def test_runs_on_cuda_with_a_cuda_generator() -> None:
     s = gumbel_softmax(torch.zeros(10, 3, device="cuda"), 0.5, hard=True,
                        generator=torch.Generator(device="cuda").manual_seed(1))
     assert s.device.type == "cuda" and torch.equal(s.sum(-1), torch.ones(10, device="cuda"))
+
+
+def test_gumbel_with_eps_at_the_edges_of_the_unit_interval() -> None:
+    """The values the docstring of gumbel_from_uniform states for u = 0 and u = 1 with eps = 1e-9."""
+    for dtype in (torch.float32, torch.float64):
+        zero = gumbel_from_uniform(torch.tensor([0.0], dtype=dtype), eps=1e-9)
+        assert abs(zero.item() + 3.0313) < 1e-3
+    assert abs(gumbel_from_uniform(torch.tensor([1.0]), eps=1e-9).item() - 20.7233) < 1e-3
+    assert torch.isnan(gumbel_from_uniform(torch.tensor([1.0], dtype=torch.float64), eps=1e-9)).all()
+
+
+def test_relaxed_bernoulli_at_p_zero_and_one() -> None:
+    """Its docstring: p = 0 and 1 give exactly 0 and 1, with a NaN gradient there."""
+    p = torch.tensor([0.0, 1.0], dtype=torch.float64, requires_grad=True)
+    y = relaxed_bernoulli(p, 0.5, noise=torch.tensor([0.3, -0.2], dtype=torch.float64))
+    assert y.tolist() == [0.0, 1.0]
+    y.sum().backward()
+    assert torch.isnan(p.grad).all()

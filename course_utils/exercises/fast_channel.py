@@ -44,7 +44,8 @@ def _reference_errors(p: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
 
 
 def check_logistic_errors(errors: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
-    """Exercise 14.2: ``errors(p, u)`` (a custom Function) gives the logistic sampler's errors and gradient."""
+    """Exercise 14.2: ``errors(p, u)`` (a custom Function's ``apply``) gives the logistic sampler's errors,
+    in p's dtype, and their gradient w.r.t. ``p``; the gradient for ``u`` is ``None``."""
     u, p = _uniforms_and_probs()
     w = torch.randn(u.shape, generator=torch.Generator().manual_seed(15), dtype=torch.float64)
     w = w.to(device())
@@ -52,13 +53,21 @@ def check_logistic_errors(errors: Callable[[torch.Tensor, torch.Tensor], torch.T
     outs = []
     for fn in (errors, _reference_errors):
         pl = p.clone().requires_grad_(True)
-        out = fn(pl, u)
+        ul = u.clone().requires_grad_(fn is errors)  # so that a gradient returned for u shows
+        out = fn(pl, ul)
         if not isinstance(out, torch.Tensor) or out.shape != u.shape:
             raise CheckFailed(f"errors(p, u) must return a tensor of shape {tuple(u.shape)}")
+        if out.dtype != p.dtype:
+            raise CheckFailed(f"return the errors as floats of p's dtype ({p.dtype}), got {out.dtype}")
         if not out.requires_grad:
             raise CheckFailed("errors(p, u) is not differentiable w.r.t. p: the output does not "
                               "require grad (did you detach, or forget the straight-through backward?)")
+        if fn is errors and not isinstance(out.grad_fn, torch.autograd.function.BackwardCFunction):
+            raise CheckFailed("errors must be a custom torch.autograd.Function's apply: the output's "
+                              f"grad_fn is {type(out.grad_fn).__name__}")
         (out * w).sum().backward()
+        if fn is errors and ul.grad is not None:
+            raise CheckFailed("backward must return None as the gradient for u (the noise is not learned)")
         outs.append(out.detach())
         grads.append(pl.grad)
     compare("errors", outs[0], outs[1], check=True, inputs=p)

@@ -17,14 +17,29 @@ def _uniforms(shape: tuple[int, ...], seed: int) -> torch.Tensor:
     return (0.001 + 0.998 * u).to(device())
 
 
+def _rng_states() -> list[torch.Tensor]:
+    return [torch.get_rng_state(), *(torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [])]
+
+
+def _without_drawing(name: str, run: Callable[[], object]) -> object:
+    """``run()``, failing if it drew from torch's global generators (the given uniforms must be the only randomness)."""
+    before = _rng_states()
+    result = run()
+    if not all(torch.equal(a, b) for a, b in zip(before, _rng_states())):
+        raise CheckFailed(f"{name} drew from torch's random generator: the uniforms u must be "
+                          "the only randomness")
+    return result
+
+
 def check_gumbel_max(gumbel_max: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
-    """Exercise 10.1: ``gumbel_max(logits, u)`` returns ``argmax(logits - log(-log u))`` over the last dim."""
+    """Exercise 10.1: ``gumbel_max(logits, u)`` returns ``argmax(logits - log(-log u))`` over the last dim,
+    with ``u`` as its only randomness (torch's generators are left untouched)."""
     logits = torch.log(torch.tensor([[0.1, 0.2, 0.3, 0.4],
                                      [0.7, 0.1, 0.1, 0.1],
                                      [0.25, 0.25, 0.25, 0.25]], dtype=torch.float64, device=device()))
     logits = logits.repeat(20, 1)  # 60 rows of 4 classes
     u = _uniforms((60, 4), seed=10)
-    got = call_answer(gumbel_max, logits.clone(), u.clone())
+    got = _without_drawing("gumbel_max", lambda: call_answer(gumbel_max, logits.clone(), u.clone()))
     if not isinstance(got, torch.Tensor):
         raise CheckFailed(f"expected a tensor of class indices, got {type(got).__name__}")
     if got.is_floating_point():
@@ -38,7 +53,8 @@ def check_hard_relaxed_bernoulli(
     hard_relaxed_bernoulli: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor],
 ) -> None:
     """Exercise 10.2: ``hard_relaxed_bernoulli(p, u, tau)``: a 0/1 sample from one uniform per
-    element, whose gradient w.r.t. ``p`` is that of the soft sample ``sigmoid((logit p + logit u) / tau)``."""
+    element (its only randomness), whose gradient w.r.t. ``p`` is that of the soft sample
+    ``sigmoid((logit p + logit u) / tau)``."""
     p = torch.tensor([0.05, 0.2, 0.35, 0.5, 0.5, 0.65, 0.8, 0.95, 0.3, 0.7],
                      dtype=torch.float64, device=device())
     u = _uniforms((10,), seed=11)
@@ -47,5 +63,6 @@ def check_hard_relaxed_bernoulli(
     def reference(q: torch.Tensor) -> torch.Tensor:
         return relaxed_bernoulli(q, tau, hard=True, noise=logistic_from_uniform(u))
 
-    check_function(lambda q: hard_relaxed_bernoulli(q, u.clone(), tau), reference, [p], names=["p"])
+    _without_drawing("hard_relaxed_bernoulli", lambda: check_function(
+        lambda q: hard_relaxed_bernoulli(q, u.clone(), tau), reference, [p], names=["p"]))
     print("correct: 0/1 forward and the soft sample's gradient w.r.t. p at 10 points")
