@@ -142,12 +142,14 @@ def test_sigmoid_backward_function(capsys) -> None:
 
 
 # -- 16.2: a NumPy tanh with a hand-written vmap ---------------------------------------------
-def _numpy_tanh(vmap=None, generate: bool = False):
+def _numpy_tanh(vmap=None, generate: bool = False, torch_forward: bool = False):
     class NumpyTanh(torch.autograd.Function):
         generate_vmap_rule = generate
 
         @staticmethod
         def forward(x):
+            if torch_forward:
+                return torch.tanh(x)
             return torch.from_numpy(np.tanh(x.detach().cpu().numpy())).to(x.device)
 
         @staticmethod
@@ -173,14 +175,20 @@ def test_numpy_tanh_vmap(capsys) -> None:
         ex.check_numpy_tanh_vmap(_numpy_tanh(lambda cls, in_dims, x: (cls.apply(x), 0)))
     with pytest.raises(CheckFailed, match="pass NumpyTanh.apply"):
         ex.check_numpy_tanh_vmap(torch.tanh)
+    with pytest.raises(CheckFailed, match=r"forward computes with torch \(torch.tanh\)"):
+        ex.check_numpy_tanh_vmap(_numpy_tanh(lambda cls, in_dims, x: (cls.apply(x), in_dims[0]),
+                                             torch_forward=True))
 
 
 # -- 17.1: a NumPy sigmoid as a custom op ----------------------------------------------------
-def _sigmoid_op(name: str, fake: str = "right", autograd: bool = True):
+def _sigmoid_op(name: str, fake: str = "right", autograd: bool = True, body: str = "numpy"):
     @torch.library.custom_op(f"test_part4::{name}", mutates_args=())
     def op(x: Tensor) -> Tensor:
+        if body == "torch":
+            return torch.sigmoid(x)
         values = x.detach().cpu().numpy()
-        return torch.from_numpy(1 / (1 + np.exp(-values))).to(x.device)
+        result = torch.from_numpy(1 / (1 + np.exp(-values)))
+        return result if body == "stays_on_cpu" else result.to(x.device)
 
     if fake == "right":
         op.register_fake(lambda x: torch.empty_like(x))
@@ -210,3 +218,11 @@ def test_numpy_sigmoid_op(capsys) -> None:
         ex.check_numpy_sigmoid_op(_sigmoid_op("no_autograd", autograd=False))
     with pytest.raises(CheckFailed, match="must be made with @torch.library.custom_op"):
         ex.check_numpy_sigmoid_op(torch.sigmoid)
+    with pytest.raises(CheckFailed, match=r"computes with torch \(torch.sigmoid\): compute with NumPy"):
+        ex.check_numpy_sigmoid_op(_sigmoid_op("torch_body", body="torch"))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="on the CPU every output is on the input's device")
+def test_numpy_sigmoid_op_must_return_to_the_device() -> None:
+    with pytest.raises(CheckFailed, match="move the result back to the input's device"):
+        ex.check_numpy_sigmoid_op(_sigmoid_op("stays_on_cpu", body="stays_on_cpu"))

@@ -12,6 +12,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch.autograd import gradgradcheck
+from torch.overrides import TorchFunctionMode, resolve_name
 
 from ..checking import CheckFailed, call_answer, check_function, compare
 from ..env import device
@@ -112,6 +113,31 @@ def check_hardtanh_inplace(hardtanh_: Fn) -> None:
     print("correct: HardTanhInplace clamps in place like F.hardtanh_, with the right gradient")
 
 
+# Tensor methods a NumPy-wrapping op may call: moving data, not computing with it.
+_DATA_MOVES = ("detach", "cpu", "numpy", "to", "__get__", "contiguous", "clone", "copy_", "size",
+               "dim", "numel", "tolist")
+
+
+class _TorchCalls(TorchFunctionMode):
+    """Record the torch functions and Tensor methods called from Python while active."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+        self.names.append(resolve_name(func) or getattr(func, "__name__", str(func)))
+        return func(*args, **(kwargs or {}))
+
+
+def _torch_compute_in(fn: Callable[..., Any], x: torch.Tensor) -> list[str]:
+    """The torch calls made by ``fn(x)`` from Python that are not data moves."""
+    recorder = _TorchCalls()
+    with recorder:
+        call_answer(fn, x)
+    return [name for name in recorder.names if name.rsplit(".", 1)[-1] not in _DATA_MOVES]
+
+
 # -- notebook 16: double backward and vmap ------------------------------------------------
 
 def check_sigmoid_backward_function(sigmoid: Fn) -> None:
@@ -142,8 +168,12 @@ def check_sigmoid_backward_function(sigmoid: Fn) -> None:
 def check_numpy_tanh_vmap(tanh: Fn) -> None:
     """Exercise 16.2: ``tanh`` (``NumpyTanh.apply``) equals ``torch.tanh`` under ``torch.vmap``
     (batch dimension 0 or 1) and under ``vmap(grad)``, with a hand-written ``vmap`` staticmethod
-    rather than ``generate_vmap_rule``."""
+    rather than ``generate_vmap_rule``, and a forward that computes in NumPy."""
     cls = _function_class(tanh, "NumpyTanh")
+    computed = _torch_compute_in(cls.forward, _points())
+    if computed:
+        raise CheckFailed(f"forward computes with torch ({', '.join(sorted(set(computed)))}): keep "
+                          "the NumPy forward of NumpyTanhBase and add only the vmap rule")
     if cls.generate_vmap_rule or cls.vmap is torch.autograd.Function.vmap:
         raise CheckFailed("write a vmap staticmethod (and leave generate_vmap_rule False): "
                           "vmap(info, in_dims, x) returning (output, out_dim)")
@@ -175,14 +205,19 @@ _OPCHECK_TESTS = ("test_schema", "test_autograd_registration", "test_faketensor"
 
 
 def check_numpy_sigmoid_op(op: Fn) -> None:
-    """Exercise 17.1: ``op`` is a ``torch.library.custom_op`` computing ``sigmoid`` (with NumPy)
-    on any device, differentiable (``register_autograd``), passing every ``opcheck`` sub-test and
-    running inside ``torch.compile(fullgraph=True)``."""
+    """Exercise 17.1: ``op`` is a ``torch.library.custom_op`` computing ``sigmoid`` with NumPy
+    (its body calls no torch op but data moves) on any device, differentiable
+    (``register_autograd``), passing every ``opcheck`` sub-test and running inside
+    ``torch.compile(fullgraph=True)``."""
     from torch._library.custom_ops import CustomOpDef
 
     if not isinstance(op, CustomOpDef):
         raise CheckFailed(f"op must be made with @torch.library.custom_op, got {type(op).__name__}")
     x = _points()
+    computed = _torch_compute_in(op._init_fn, x)
+    if computed:
+        raise CheckFailed(f"the op computes with torch ({', '.join(sorted(set(computed)))}): "
+                          "compute with NumPy on x.detach().cpu().numpy() and convert back")
     out = call_answer(op, x)
     if not isinstance(out, torch.Tensor) or out.device != x.device:
         where = out.device if isinstance(out, torch.Tensor) else type(out).__name__
