@@ -51,6 +51,27 @@ def test_tanh_jvp(capsys) -> None:
         ex.check_tanh_jvp(_tanh(_jvp_right, save_for_forward=False))
 
 
+class OldStyleTanh(torch.autograd.Function):  # forward(ctx, x): refused by torch.func
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.tanh(x)
+        ctx.save_for_backward(y)
+        ctx.save_for_forward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (1 - y * y)
+
+    jvp = staticmethod(_jvp_right)
+
+
+def test_tanh_jvp_needs_the_setup_context_style() -> None:
+    with pytest.raises(CheckFailed, match="RuntimeError: .*setup_context.* -- use the setup_context style"):
+        ex.check_tanh_jvp(OldStyleTanh.apply)
+
+
 # -- 15.2: an in-place hardtanh ---------------------------------------------------------------
 def _hardtanh_inplace(mark: bool = True, inplace: bool = True, mask=lambda x: x.abs() < 1):
     class HardTanhInplace(torch.autograd.Function):
