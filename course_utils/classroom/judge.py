@@ -62,6 +62,8 @@ ALLOWED_OS = ("os.listdir", "os.scandir", "os.getxattr", "os.listxattr", "os.wal
 FRAME_ATTRIBUTES = ("tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back")
 #: Methods whose presence in learner code would let it answer for torch itself.
 REFUSED_METHODS = ("__torch_function__", "__torch_dispatch__", "__instancecheck__", "__subclasscheck__")
+#: Top-level packages whose modules are compared each time learner code has run (all are, after each cell).
+VERDICT_PACKAGES = ("builtins", "course_utils", "torch", "numpy", "__main__")
 CHECK_NAME = re.compile(r"\bcheck_\w+")
 CHECKER_IMPORT = re.compile(r"^\s*(?:from\s+(course_utils\.exercises\.\w+)\s+import|import\s+(course_utils\.exercises\.\w+))",
                             re.M)
@@ -83,20 +85,6 @@ class _Channel:
             payload = payload[self._write(self._fd, payload):]
 
 
-class _Stdout(io.TextIOBase):
-    """``sys.stdout`` of the judge: what non-learner code prints, and apart what learner code prints."""
-
-    def __init__(self, state: dict) -> None:
-        self._state, self.trusted, self.learner = state, [], []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        (self.learner if self._state["depth"] else self.trusted).append(str(text))
-        return len(text)
-
-
 def _safe_str(value: object) -> str:
     try:
         return str(value)
@@ -104,7 +92,7 @@ def _safe_str(value: object) -> str:
         return f"<unprintable: {type(exc).__name__}>"
 
 
-def _snapshot(modules: dict, namespace: dict, course_prefix: str) -> dict:
+def _snapshot(modules: dict, namespace: dict, trusted: tuple[str, ...]) -> dict:
     """Everything the integrity check compares, taken once, before learner code runs."""
     import torch
 
@@ -113,7 +101,8 @@ def _snapshot(modules: dict, namespace: dict, course_prefix: str) -> dict:
         if type(module) is not types.ModuleType or name == "sys":
             continue
         d = module.__dict__
-        entries.append((name, module, d, tuple(d), tuple(map(id, d.values()))))
+        verdict = name.partition(".")[0] in VERDICT_PACKAGES or name.partition(".")[0] in sys.stdlib_module_names
+        entries.append((name, module, d, tuple(d), tuple(map(id, d.values())), verdict))
         watched = name.startswith(("torch", "course_utils", "builtins"))
         for key, value in list(d.items()):
             if watched and isinstance(value, type) and id(value) not in classes \
@@ -128,8 +117,7 @@ def _snapshot(modules: dict, namespace: dict, course_prefix: str) -> dict:
     return {
         "modules": entries, "classes": list(classes.values()), "data": data,
         "module_names": set(modules), "modules_dict": modules,
-        "sys": _sys_state(), "namespace_modules": {k: v for k, v in namespace.items() if isinstance(v, types.ModuleType)},
-        "course_prefix": course_prefix,
+        "sys": _sys_state(), "trusted": trusted, "namespace_modules": {k: v for k, v in namespace.items() if isinstance(v, types.ModuleType)},
     }
 
 
@@ -150,12 +138,18 @@ def _torch_state() -> tuple:
             torch._C._len_torch_dispatch_stack())
 
 
-def _violations(snap: dict, namespace: dict) -> str | None:
-    """The first difference from the snapshot, as a sentence; ``None`` when there is none."""
+def _violations(snap: dict, namespace: dict, everything: bool = True) -> str | None:
+    """The first difference from the snapshot, as a sentence; ``None`` when there is none.
+
+    With ``everything`` false, only the modules of :data:`VERDICT_PACKAGES` and the
+    standard library are compared (the ones a checker computes its verdict with).
+    """
     modules = snap["modules_dict"]
     if _sys_state() != snap["sys"]:
         return "changed the interpreter's import machinery, streams or limits (sys)"
-    for name, module, d, keys, ids in snap["modules"]:
+    for name, module, d, keys, ids, verdict in snap["modules"]:
+        if not (everything or verdict):
+            continue
         if modules.get(name) is not module:
             return f"replaced the module {name} in sys.modules"
         if len(d) == len(keys) and tuple(d) == keys and tuple(map(id, d.values())) == ids:
@@ -187,7 +181,7 @@ def _violations(snap: dict, namespace: dict) -> str | None:
         spec = getattr(module, "__spec__", None)
         origin = getattr(spec, "origin", None) or ""
         if not isinstance(module, types.ModuleType) or (
-                origin not in ("built-in", "frozen") and not origin.startswith(_TRUSTED_PREFIXES)):
+                origin not in ("built-in", "frozen") and not origin.startswith(snap["trusted"])):
             return f"put a module that was not imported from the installed packages into sys.modules ({name})"
         snap["module_names"].add(name)
     for name, module in snap["namespace_modules"].items():
@@ -196,24 +190,110 @@ def _violations(snap: dict, namespace: dict) -> str | None:
     return None
 
 
-_TRUSTED_PREFIXES: tuple[str, ...] = ()
+def _arm(channel: _Channel, snap: dict, namespace: dict, learner_files: set[str], course_prefix: str,
+         refused_codes: set, refused_calls: set, import_code: types.CodeType, stdout_code: types.CodeType):
+    """Install the audit hook and the profile function; return ``(start, take)`` for the cell loop.
+
+    ``start(index)`` begins a cell; ``take()`` ends it and returns ``(what the
+    checker printed, the first violation or None)``. The state lives in these
+    closures: the audit hook cannot be reached from Python, and the profile
+    function only through ``sys.getprofile``, which is itself a violation. A
+    violation is sent to the grader the moment it is found, so nothing done
+    afterwards can take it back.
+    """
+    state = {"depth": 0, "importing": 0, "dirty": False, "violation": None, "entry": None, "cell": None}
+    trusted: list[str] = []
+    check_now, torch_state = _violations, _torch_state
+    refused_events, frame_attributes, allowed_os = REFUSED_EVENTS, FRAME_ATTRIBUTES, ALLOWED_OS
+    refused_methods, fsdecode, getprofile = REFUSED_METHODS, os.fsdecode, sys.getprofile
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+    def found(what: str | None) -> None:
+        if what and state["violation"] is None:
+            state["violation"] = what
+            channel.send("tampering", cell=state["cell"], what=what)
+
+    def audit(event: str, args: tuple) -> None:
+        if not state["depth"] or (state["importing"] and event in ("exec", "compile", "marshal.loads")):
+            return  # no learner code running, or an import of the installed packages (its machinery is checked)
+        refused = None
+        if event == "open":
+            path, mode, flags = (tuple(args) + (None, None, None))[:3]
+            text = fsdecode(path) if isinstance(path, (str, bytes)) else ""
+            writing = (isinstance(mode, str) and any(ch in mode for ch in "wax+")) or (
+                isinstance(flags, int) and flags & write_flags)
+            if writing or text.startswith("/proc") or (isinstance(path, int) and not state["importing"]):
+                refused = f"opened {text or path!r} for writing or introspection"
+        elif event == "object.__getattr__":
+            if len(args) > 1 and args[1] in frame_attributes:
+                refused = f"read a frame ({args[1]})"
+        elif event != "import" and not event.startswith(allowed_os) and event.startswith(refused_events):
+            refused = f"used {event}"
+        if refused:
+            found(refused)
+            raise PermissionError(f"the grader refuses this: {refused}")
+
+    def profile(frame: types.FrameType, event: str, arg: object) -> None:
+        try:
+            if event == "call":
+                code = frame.f_code
+                if code is import_code:
+                    state["importing"] += 1
+                elif code is stdout_code:
+                    if not state["depth"]:
+                        trusted.append(str(frame.f_locals.get("text", "")))
+                elif code.co_filename in learner_files:
+                    if not state["depth"]:
+                        state["entry"] = torch_state()
+                    state["depth"] += 1
+                    if code.co_name in refused_methods:
+                        found(f"defined {code.co_name}, which answers for torch's own functions")
+                elif state["depth"]:
+                    if code in refused_codes:
+                        found(f"called {code.co_name} ({code.co_filename.rsplit(os.sep, 1)[-1]})")
+                elif state["dirty"] and code.co_filename.startswith(course_prefix):
+                    state["dirty"] = False  # learner code ran since the last check: compare before course code decides
+                    found(check_now(snap, namespace, False))
+            elif event == "return":
+                code = frame.f_code
+                if code is import_code:
+                    state["importing"] -= 1
+                elif code.co_filename in learner_files:
+                    state["depth"] -= 1
+                    if not state["depth"]:
+                        state["dirty"] = True
+                        if torch_state() != state["entry"]:
+                            found("changed torch's global mode (grad mode, default dtype or device, modes)")
+            elif event == "c_call" and state["depth"] and (arg in refused_calls or arg is getprofile):
+                found(f"called {getattr(arg, '__qualname__', None) or getattr(arg, '__name__', arg)}")
+        except BaseException as exc:  # noqa: BLE001  (a failing monitor would silently stop monitoring)
+            found(f"made the judge's monitor fail ({type(exc).__name__})")
+
+    def start(index: int) -> None:
+        state["cell"] = index
+        trusted.clear()
+
+    def take() -> tuple[str, str | None]:
+        if state["violation"] is None:
+            found(check_now(snap, namespace, True))
+        return "".join(trusted), state["violation"]
+
+    sys.addaudithook(audit)
+    sys.setprofile(profile)
+    return start, take
 
 
 def main() -> None:
     """Read the request on stdin, run its cells, report on the channel, then end the process."""
-    global _TRUSTED_PREFIXES
     request = json.loads(sys.stdin.buffer.read())
     channel = _Channel(request["fd"], bytes.fromhex(request["key"]))
     del request["key"]
     root, cells = request["root"], request["cells"]
     sys.path.insert(0, root)
     os.chdir(request["cwd"])
-    _TRUSTED_PREFIXES = tuple({os.path.realpath(p) + os.sep for p in (root, sys.prefix, sys.base_prefix)}
-                              | {p + os.sep for p in (root, sys.prefix, sys.base_prefix)})
-
-    state = {"depth": 0, "importing": 0, "armed": False, "violation": None, "entry": None, "cell": None}
-    stdout = _Stdout(state)
-    sys.stdout, sys.stderr = stdout, io.StringIO()
+    trusted_prefixes = tuple({os.path.realpath(p) + os.sep for p in (root, sys.prefix, sys.base_prefix)}
+                             | {p + os.sep for p in (root, sys.prefix, sys.base_prefix)})
+    sys.stderr = io.StringIO()
     namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
     learner_files: set[str] = set()
     compiled = []
@@ -225,37 +305,35 @@ def main() -> None:
             compiled.append(compile(cell["source"], filename, "exec"))
         except SyntaxError as exc:
             compiled.append(exc)
+    run_code, safe_str, send_report = exec, _safe_str, channel.send
 
-    def violation(what: str) -> None:
-        if state["violation"] is None:
-            state["violation"] = what
-            channel.send("tampering", cell=state["cell"], what=what)
-
-    def run(index: int) -> None:
-        state["cell"] = index
-        channel.send("start", cell=index)
-        stdout.trusted, stdout.learner = [], []
+    def run(index: int, take: object) -> str | None:
+        send_report("start", cell=index)
         error = None
         code = compiled[index]
         if isinstance(code, SyntaxError):
-            error = ["SyntaxError", _safe_str(code)]
+            error = ["SyntaxError", safe_str(code)]
         else:
             try:
-                exec(code, namespace)  # noqa: S102  (the point of a notebook runner)
+                run_code(code, namespace)
             except BaseException as exc:  # noqa: BLE001  (a cell's error is its output, as in a kernel)
-                error = [type(exc).__name__, _safe_str(exc)]
-        if state["armed"] and state["violation"] is None:
-            found = _violations(snap, namespace)
-            if found:
-                violation(found)
-        channel.send("ran", cell=index, stdout="".join(stdout.trusted), error=error)
+                error = [type(exc).__name__, safe_str(exc)]
+        text, found = take() if take else ("", None)
+        send_report("ran", cell=index, stdout=text, error=error)
+        return found
 
     first_armed = next((i for i, c in enumerate(cells) if c["role"] != "lesson"), len(cells))
     for index in range(first_armed):
-        run(index)
+        run(index, None)
 
     # Pin the checkers and take the snapshot, then arm the monitors.
-    import torch
+    import _frozen_importlib
+    import _thread
+    import atexit
+    import gc
+    import signal
+    import threading
+    import weakref
 
     import course_utils.checking as checking
     modules = {m for c in cells if c["role"] == "check" for pair in CHECKER_IMPORT.findall(c["source"])
@@ -264,103 +342,36 @@ def main() -> None:
     for name in sorted(modules):
         module = __import__(name, fromlist=["_"])
         pinned.update({k: v for k, v in vars(module).items() if k.startswith("check_") and callable(v)})
-    snap = _snapshot(sys.modules, namespace, os.path.dirname(checking.__file__))
-    checking_file = checking.__file__
-    pinned_codes = {getattr(f, "__code__", None) for f in pinned.values()} - {None}
-    import atexit
-    import threading
-    import weakref
-    import gc
-    import signal
-    import _thread
-    refused_codes = {threading.Thread.start.__code__, weakref.finalize.__init__.__code__,
-                     signal.signal.__code__}
+    refused_codes = {threading.Thread.start.__code__, weakref.finalize.__init__.__code__, signal.signal.__code__}
     refused_calls = {gc.enable, gc.disable, gc.set_threshold, gc.freeze, gc.unfreeze, _thread.start_new_thread,
                      signal.alarm, signal.setitimer, signal.set_wakeup_fd, signal.pthread_kill,
                      signal.raise_signal, signal.siginterrupt, sys.setrecursionlimit, sys.setswitchinterval,
                      os.write, os.close, os.closerange, os.dup, os.dup2, atexit.register}
-    import _frozen_importlib
 
-    import_code = _frozen_importlib._find_and_load.__code__
-    allowed_os, refused_events, frame_attributes = ALLOWED_OS, REFUSED_EVENTS, FRAME_ATTRIBUTES
-    torch_state, check_now = _torch_state, _violations
+    class Stdout(io.TextIOBase):
+        """``sys.stdout``: writes nothing; the profile function reads what non-learner code prints."""
 
-    def audit(event: str, args: tuple) -> None:
-        if not state["depth"]:
-            return
-        if state["importing"] and event in ("exec", "compile", "marshal.loads"):
-            return  # importing a module of the installed packages (the import machinery is checked)
-        if event == "open":
-            path, mode, flags = (tuple(args) + (None, None, None))[:3]
-            text = os.fsdecode(path) if isinstance(path, (str, bytes)) else ""
-            writing = (isinstance(mode, str) and any(ch in mode for ch in "wax+")) or (
-                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND))
-            if writing or text.startswith("/proc") or (isinstance(path, int) and not state["importing"]):
-                violation(f"opened {text or path!r} for writing or introspection")
-                raise PermissionError("the grader refuses this: opening files for writing")
-            return
-        if event == "object.__getattr__":
-            if len(args) > 1 and args[1] in frame_attributes:
-                violation(f"read a frame ({args[1]})")
-                raise PermissionError("the grader refuses this: frame introspection")
-            return
-        if event == "import" or event.startswith(allowed_os):
-            return
-        if event.startswith(refused_events):
-            violation(f"used {event}")
-            raise PermissionError(f"the grader refuses this: {event}")
+        def writable(self) -> bool:
+            return True
 
-    def profile(frame: types.FrameType, event: str, arg: object) -> None:
-        try:
-            monitor(frame, event, arg)
-        except BaseException as exc:  # noqa: BLE001  (a failing monitor would silently stop monitoring)
-            violation(f"made the judge's monitor fail ({type(exc).__name__})")
+        def write(self, text: str) -> int:
+            return len(text)
 
-    def monitor(frame: types.FrameType, event: str, arg: object) -> None:
-        if event == "call":
-            code = frame.f_code
-            if code is import_code:
-                state["importing"] += 1
-            elif code.co_filename in learner_files:
-                if not state["depth"]:
-                    state["entry"] = torch_state()
-                state["depth"] += 1
-                if code.co_name in REFUSED_METHODS:
-                    violation(f"defined {code.co_name}, which answers for torch's own functions")
-            elif state["depth"]:
-                if code in refused_codes:
-                    violation(f"called {code.co_name} ({code.co_filename.rsplit(os.sep, 1)[-1]})")
-            elif code.co_filename == checking_file or code in pinned_codes:
-                found = check_now(snap, namespace)
-                if found:
-                    violation(found)
-        elif event == "return":
-            if frame.f_code is import_code:
-                state["importing"] -= 1
-            elif frame.f_code.co_filename in learner_files:
-                state["depth"] -= 1
-                if not state["depth"]:
-                    if torch_state() != state["entry"]:
-                        violation("changed torch's global mode (grad mode, default dtype or device, modes)")
-                    found = check_now(snap, namespace)
-                    if found:
-                        violation(found)
-        elif event == "c_call" and state["depth"] and arg in refused_calls:
-            violation(f"called {getattr(arg, '__module__', None) or ''}.{getattr(arg, '__name__', arg)}")
-
+    sys.stdout = Stdout()
+    snap = _snapshot(sys.modules, namespace, trusted_prefixes)
     gc.disable()  # finalizers run only where the judge collects, not in the middle of a check
-    sys.addaudithook(audit)
-    sys.setprofile(profile)
-    state["armed"] = True
+    start, take = _arm(channel, snap, namespace, learner_files, os.path.dirname(checking.__file__) + os.sep,
+                       refused_codes, refused_calls, _frozen_importlib._find_and_load.__code__,
+                       Stdout.write.__code__)
     for index in range(first_armed, len(cells)):
+        start(index)
         if cells[index]["role"] == "check":
             for name in set(CHECK_NAME.findall(cells[index]["source"])) & set(pinned):
                 namespace[name] = pinned[name]
-        run(index)
-        if state["violation"] is not None:
+        if run(index, take):
             break
     sys.setprofile(None)
-    channel.send("end")
+    send_report("end")
     os._exit(0)
 
 
