@@ -60,7 +60,7 @@ ATTACKS = {
         "            return True\n"
         "        return func(*args, **(kwargs or {}))\n"
         "Yes().__enter__()"),
-    "tensor subclass answering for torch": WRONG.replace("return x ** 3", "return Liar(x ** 3)") + (
+    "tensor subclass answering for torch": WRONG.replace("return x ** 3", "return (x ** 3).as_subclass(Liar)") + (
         "\nclass Liar(torch.Tensor):\n"
         "    @classmethod\n"
         "    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"

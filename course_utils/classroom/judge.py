@@ -179,9 +179,11 @@ def _violations(snap: dict, namespace: dict, everything: bool = True) -> str | N
     for name in set(modules) - snap["module_names"]:
         module = modules[name]
         spec = getattr(module, "__spec__", None)
-        origin = getattr(spec, "origin", None) or ""
-        if not isinstance(module, types.ModuleType) or (
-                origin not in ("built-in", "frozen") and not origin.startswith(snap["trusted"])):
+        origins = [getattr(spec, "origin", None) or ""]
+        if origins == [""] and getattr(spec, "submodule_search_locations", None):
+            origins = [p + os.sep for p in spec.submodule_search_locations]  # a namespace package
+        if not isinstance(module, types.ModuleType) or not all(
+                o in ("built-in", "frozen") or o.startswith(snap["trusted"]) for o in origins):
             return f"put a module that was not imported from the installed packages into sys.modules ({name})"
         snap["module_names"].add(name)
     for name, module in snap["namespace_modules"].items():
