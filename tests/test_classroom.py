@@ -35,9 +35,10 @@ from course_utils.classroom import (
     student_notebook,
     write_student_versions,
 )
+from course_utils.notebooks import course_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = course_notebooks()
 WITH_EXERCISES = [p for p in NOTEBOOKS if any(has_solution(c) for c in nbformat.read(p, as_version=4).cells)]
 EXECUTED = NOTEBOOKS[:1] if os.environ.get("COURSE_STUDENT_NOTEBOOKS") == "00" else NOTEBOOKS
 

@@ -38,7 +38,8 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+from course_utils.notebooks import course_notebooks  # noqa: E402  (the one list of the course's notebooks)
+NOTEBOOKS = course_notebooks()
 ARTEFACTS = ROOT / "build" / "jupyterlab"  # screenshots and the server log, not committed
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
