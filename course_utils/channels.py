@@ -287,8 +287,8 @@ class BinaryMemorylessChannel(nn.Module):
 
     computed, with ``eps = 1e-9`` and the bipolar output ``y_b = 2 y - 1``, as
     ``y_b * where(y_b == 1, log(1 - pb1 - eps) - log(pb0 + eps),
-    -(log(pb1 + eps) - log(1 - pb0 - eps)))`` and clipped to ``[-llr_max, llr_max]``. (In float32, ``1 - 1e-9 == 1``: ``pb0 = 1`` gives
-    ``log`` of a negative number, NaN, exactly as in Sionna.)
+    -(log(pb1 + eps) - log(1 - pb0 - eps)))`` and clipped to ``[-llr_max, llr_max]``. (In float32,
+    ``1 - 1e-9 == 1``: ``pb0 = 1`` gives ``log`` of a negative number, NaN, exactly as in Sionna.)
 
     Errors are sampled with the Gumbel-softmax trick (temperature 0.1) and
     applied through straight-through estimators, so the output is differentiable

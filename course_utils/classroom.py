@@ -427,7 +427,9 @@ def match_source(path: Path, sources: list[Path]) -> Path | None:
     return None
 
 
-def grade_notebook(path: Path, student_file: str, source: Path | None, timeout: float) -> tuple[list[Grade], Execution | None]:
+def grade_notebook(
+    path: Path, student_file: str, source: Path | None, timeout: float,
+) -> tuple[list[Grade], Execution | None]:
     """Grade one completed notebook; return its rows and its execution (``None`` if unreadable)."""
     name = source.name if source else path.name
     original = nbformat.read(source, as_version=4) if source else None

@@ -57,7 +57,7 @@ def seed_everything(seed: int) -> None:
     global _seed
     _seed = seed
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - the legacy global generator is the one to seed
     torch.manual_seed(seed)  # also seeds every CUDA device
     tf = sys.modules.get("tensorflow")
     if tf is not None:

@@ -58,7 +58,7 @@ def test_dtype_device_and_shape_preserved(binarizer, dtype, device) -> None:
 
 @pytest.mark.parametrize("binarizer", BINARIZERS, ids=lambda f: f.__name__)
 def test_nan_propagates_and_infinities_are_signed(binarizer) -> None:
-    y, g = grad_of(binarizer, [float("nan"), float("-inf"), float("inf")])
+    y, _ = grad_of(binarizer, [float("nan"), float("-inf"), float("inf")])
     assert torch.isnan(y[0]) and y[1:].tolist() == [-1.0, 1.0]
 
 

@@ -122,7 +122,7 @@ def test_dtype_rules_and_output_dtype(cls, bipolar, llrs) -> None:
         else:
             with pytest.raises(TypeError, match="x"):
                 ch(x, _pb(cls, 0.3))
-    with pytest.raises(TypeError, match="x must be a torch.Tensor"):
+    with pytest.raises(TypeError, match=r"x must be a torch\.Tensor"):
         ch([0.0, 1.0], _pb(cls))
 
 

@@ -5,16 +5,16 @@ import math
 
 import pytest
 import torch
+from test_channels import CHANNELS, DEVICES, _bits
 
+from course_utils import fast_channel
 from course_utils.channels import (
     BinaryErasureChannel,
     BinaryMemorylessChannel,
     BinarySymmetricChannel,
     BinaryZChannel,
 )
-from course_utils import fast_channel
 from course_utils.fast_channel import LogisticSampler, logistic_from_gumbel
-from test_channels import CHANNELS, DEVICES, _bits
 
 SMALL_CHUNK = 1000  # the chunked path's borders, tested on small inputs
 
@@ -48,7 +48,7 @@ def _case_ids(cls, bipolar, llrs):
     return f"{cls.__name__}-{'bipolar' if bipolar else 'binary'}-{'llr' if llrs else 'hard'}"
 
 
-CASES = [(c, b, l) for c in CHANNELS for b in (False, True) for l in (False, True)]
+CASES = [(c, b, llrs) for c in CHANNELS for b in (False, True) for llrs in (False, True)]
 
 
 # -- construction --------------------------------------------------------------------
