@@ -5,7 +5,6 @@ import math
 
 import pytest
 import torch
-from test_channels import CHANNELS, DEVICES, _bits
 
 from course_utils import fast_channel
 from course_utils.channels import (
@@ -15,6 +14,9 @@ from course_utils.channels import (
     BinaryZChannel,
 )
 from course_utils.fast_channel import LogisticSampler, logistic_from_gumbel
+
+from helpers import CHANNELS
+from helpers import bits as _bits
 
 SMALL_CHUNK = 1000  # the chunked path's borders, tested on small inputs
 
@@ -181,7 +183,6 @@ def test_same_validation_as_the_faithful_port(cls) -> None:
         assert errors[0] == errors[1]
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("cls", CHANNELS)
 def test_output_dtype_device_and_clipping(cls, device) -> None:
     for dtype in (torch.float32, torch.float64, torch.int32):
@@ -202,7 +203,6 @@ def test_output_dtype_device_and_clipping(cls, device) -> None:
 
 # -- reproducibility and the regenerated noise -----------------------------------------
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("cls", CHANNELS)
 def test_generator_reproducibility(cls, device) -> None:
     x = _bits((5, 1000), device=device, seed=16)
@@ -226,7 +226,6 @@ def test_generator_reproducibility(cls, device) -> None:
     assert torch.equal(torch.rand(3, device=device), after)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("chunked", [True, False])
 def test_backward_draws_the_same_uniforms_again(device, chunked, monkeypatch) -> None:
     monkeypatch.setattr(LogisticSampler, "chunked", chunked)
