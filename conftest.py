@@ -144,37 +144,47 @@ def pytest_collectstart(collector: pytest.Collector) -> None:
 # --------------------------------------------------------------------------- a clean tree
 
 
-def _git_tree() -> dict[str, str] | None:
-    """What ``git status`` shows, each changed or untracked file with its content's hash."""
+def git_tree_state(root: Path = ROOT) -> dict[str, str] | None:
+    """What ``git status`` shows in ``root``: each changed or untracked file, with its content's hash.
+
+    ``None`` when ``root`` is no git checkout (or git is missing): nothing to compare then.
+    """
     try:
         status = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=all", "-z"],
-            cwd=ROOT, capture_output=True, check=True, timeout=60).stdout.decode()
+            cwd=root, capture_output=True, check=True, timeout=60).stdout.decode()
     except (OSError, subprocess.SubprocessError):
-        return None  # not a git checkout, or no git: nothing to compare
-    tree = {}
-    for entry in filter(None, status.split("\0")):
+        return None
+    tree, entries = {}, iter(status.split("\0"))
+    for entry in entries:
+        if not entry:
+            continue
         code, path = entry[:2], entry[3:]
-        file = ROOT / path
+        if "R" in code or "C" in code:
+            next(entries, None)  # a rename's or copy's source path follows
+        file = root / path
         digest = hashlib.sha256(file.read_bytes()).hexdigest() if file.is_file() else "-"
         tree[path] = f"{code} {digest}"
     return tree
 
 
+def tree_changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The paths whose state differs, each as ``"<status now> <path>"`` (``gone``: back to committed)."""
+    return sorted(f"{after.get(path, 'gone').split()[0]} {path}"
+                  for path in set(before) | set(after) if before.get(path) != after.get(path))
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     global _tree_before
     if not _is_worker(session.config):
-        _tree_before = _git_tree()
+        _tree_before = git_tree_state()
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(session.config) or _tree_before is None:
         return
-    after = _git_tree() or {}
-    _tree_changes[:] = sorted(
-        f"{after.get(path, 'gone').split()[0]} {path}"
-        for path in set(_tree_before) | set(after) if _tree_before.get(path) != after.get(path))
+    _tree_changes[:] = tree_changes(_tree_before, git_tree_state() or {})
     if _tree_changes and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
