@@ -37,6 +37,19 @@ class MultiplyAdd(torch.autograd.Function):
     torch.Tensor
         ``w * x + b``. Backward returns ``(g * x, g * w, g)`` for ``grad_output = g``,
         and ``None`` for inputs that do not need a gradient.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.tensor([2.0, 3.0], requires_grad=True)
+    >>> x = torch.tensor([4.0, 5.0], requires_grad=True)
+    >>> b = torch.tensor([1.0, 1.0], requires_grad=True)
+    >>> y = MultiplyAdd.apply(w, x, b)
+    >>> y.tolist()
+    [9.0, 16.0]
+    >>> y.sum().backward()
+    >>> w.grad.tolist(), x.grad.tolist(), b.grad.tolist()
+    ([4.0, 5.0], [2.0, 3.0], [1.0, 1.0])
     """
 
     @staticmethod
@@ -68,6 +81,15 @@ class Exp(torch.autograd.Function):
     ------
     torch.Tensor
         ``exp(x)``; backward returns ``grad_output * exp(x)`` without recomputing it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([0.0, 1.0], requires_grad=True)
+    >>> y = Exp.apply(x)
+    >>> y.sum().backward()
+    >>> torch.equal(x.grad, y.detach())  # the gradient is the saved result
+    True
     """
 
     @staticmethod
@@ -93,6 +115,15 @@ class ReLU(torch.autograd.Function):
     ------
     torch.Tensor
         ``x.clamp(min=0)``; backward passes ``grad_output`` where ``x > 0`` and 0 elsewhere.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> y = ReLU.apply(x)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()
+    ([0.0, 0.0, 2.0], [0.0, 0.0, 1.0])
     """
 
     @staticmethod
@@ -117,6 +148,15 @@ class LegendreP3(torch.autograd.Function):
     ------
     torch.Tensor
         :math:`P_3(x)`; backward returns ``grad_output * 1.5 * (5 x**2 - 1)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = LegendreP3.apply(x)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()  # P3 and P3' = (15 x**2 - 3) / 2
+    ([1.0, 17.0], [6.0, 28.5])
     """
 
     @staticmethod
@@ -147,6 +187,17 @@ class LinearFunction(torch.autograd.Function):
     torch.Tensor
         ``[batch, out_features]``. Backward computes only the gradients that
         ``ctx.needs_input_grad`` asks for: ``g W``, ``g^T x`` and ``g.sum(0)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[1.0, 2.0]], dtype=torch.float64, requires_grad=True)
+    >>> w = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64, requires_grad=True)
+    >>> b = torch.tensor([0.5, 0.5, 0.5], dtype=torch.float64, requires_grad=True)
+    >>> LinearFunction.apply(x, w, b).tolist()
+    [[1.5, 2.5, 3.5]]
+    >>> torch.autograd.gradcheck(LinearFunction.apply, (x, w, b))
+    True
     """
 
     @staticmethod
@@ -204,6 +255,16 @@ class Linear(nn.Module):
     torch.Tensor
         ``[batch, out_features]``. Initialised like ``nn.Linear``: uniform in
         :math:`\pm 1/\sqrt{\text{in\_features}}`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer = Linear(4, 3)
+    >>> layer
+    Linear(in_features=4, out_features=3, bias=True)
+    >>> x = torch.randn(2, 4)
+    >>> torch.allclose(layer(x), torch.nn.functional.linear(x, layer.weight, layer.bias))
+    True
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -222,6 +283,7 @@ class Linear(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Draw the weight and bias uniformly in ``[-1/sqrt(in_features), 1/sqrt(in_features)]``."""
         bound = 1 / math.sqrt(self.in_features)
         with torch.no_grad():
             self.weight.uniform_(-bound, bound)
@@ -254,6 +316,17 @@ class CrossEntropy(torch.autograd.Function):
         ``log_softmax`` (max-subtracted, so logits of :math:`\pm 1000` stay finite).
         Backward returns ``(softmax(z) - onehot(t)) / N * grad_output`` and ``None`` for
         the integer targets.
+
+    Examples
+    --------
+    >>> import torch
+    >>> logits = torch.tensor([[1000.0, 0.0], [0.0, 0.0]], requires_grad=True)
+    >>> loss = CrossEntropy.apply(logits, torch.tensor([0, 1]))
+    >>> round(loss.item(), 4)  # (0 + log 2) / 2, finite at 1000
+    0.3466
+    >>> loss.backward()
+    >>> logits.grad.tolist()  # (softmax - onehot) / N
+    [[0.0, 0.0], [0.25, -0.25]]
     """
 
     @staticmethod
@@ -299,6 +372,13 @@ def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         ``logits`` is not a floating-point tensor or ``target`` is not int64.
     ValueError
         Wrong shapes, an empty batch, different devices, or a target out of range.
+
+    Examples
+    --------
+    >>> import torch
+    >>> logits, target = torch.tensor([[2.0, 0.0, -1.0]]), torch.tensor([0])
+    >>> torch.allclose(cross_entropy(logits, target), torch.nn.functional.cross_entropy(logits, target))
+    True
     """
     if not isinstance(logits, torch.Tensor) or not logits.is_floating_point():
         raise TypeError(f"logits must be a floating-point tensor, got "
@@ -338,6 +418,15 @@ class SwishFunction(torch.autograd.Function):
     torch.Tensor
         ``x * sigmoid(x)``; backward returns
         ``grad_output * s * (1 + x * (1 - s))`` with ``s = sigmoid(x)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.linspace(-3, 3, 7, dtype=torch.float64, requires_grad=True)
+    >>> torch.allclose(SwishFunction.apply(x), torch.nn.functional.silu(x))
+    True
+    >>> torch.autograd.gradcheck(SwishFunction.apply, (x,))
+    True
     """
 
     @staticmethod
@@ -353,7 +442,15 @@ class SwishFunction(torch.autograd.Function):
 
 
 class MemoryEfficientSwish(nn.Module):
-    """:class:`SwishFunction` as a module, a drop-in for :class:`torch.nn.SiLU` (notebook 05)."""
+    """:class:`SwishFunction` as a module, a drop-in for :class:`torch.nn.SiLU` (notebook 05).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.randn(5)
+    >>> torch.allclose(MemoryEfficientSwish()(x), torch.nn.SiLU()(x))
+    True
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return SwishFunction.apply(x)
