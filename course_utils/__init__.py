@@ -4,8 +4,8 @@ Every helper is defined once here and its docstring names the notebook that
 teaches it. Importing this package never imports TensorFlow.
 """
 from .checking import CheckFailed, Comparison, call_answer, check_function, compare
-from .expect import CaughtError, expect_error
 from .env import device, import_tensorflow, seed_everything, setup, versions
+from .expect import CaughtError, expect_error
 from .plotting import figures_dir, savefig
 
 __all__ = [

@@ -132,6 +132,15 @@ def sign_ste(x: torch.Tensor) -> torch.Tensor:
         Same shape, dtype and device as ``x``: ``+1`` where ``x >= 0`` (including
         ``-0.0``), ``-1`` where ``x < 0``. Backward passes ``grad_output`` through
         unchanged.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([-2.0, 0.0, 0.5], requires_grad=True)
+    >>> y = sign_ste(x)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()  # sign(0) = +1; the gradient passes unchanged
+    ([-1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
     """
     _check_tensor(x)
     return _SignSTE.apply(x)
@@ -156,6 +165,15 @@ def sign_clipped_ste(x: torch.Tensor, clip: float = 1.0) -> torch.Tensor:
     ------
     torch.Tensor
         ``sign(x)`` as in :func:`sign_ste`, same shape, dtype and device as ``x``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([-2.0, 0.0, 0.5], requires_grad=True)
+    >>> y = sign_clipped_ste(x)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()  # no gradient where |x| > clip
+    ([-1.0, 1.0, 1.0], [0.0, 1.0, 1.0])
     """
     _check_tensor(x)
     return _SignClippedSTE.apply(x, _check_positive(clip, "clip"))
@@ -178,6 +196,15 @@ def sign_parabola(x: torch.Tensor) -> torch.Tensor:
     ------
     torch.Tensor
         ``sign(x)`` as in :func:`sign_ste`, same shape, dtype and device as ``x``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([-2.0, 0.0, 0.5], requires_grad=True)
+    >>> y = sign_parabola(x)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()  # 2 - 2|x| inside [-1, 1], 0 outside
+    ([-1.0, 1.0, 1.0], [0.0, 2.0, 1.0])
     """
     _check_tensor(x)
     return _SignParabola.apply(x)
@@ -202,6 +229,15 @@ def sign_swish(x: torch.Tensor, beta: float = 5.0) -> torch.Tensor:
     ------
     torch.Tensor
         ``sign(x)`` as in :func:`sign_ste`, same shape, dtype and device as ``x``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([-2.0, 0.0, 0.5], requires_grad=True)
+    >>> y = sign_swish(x, beta=5.0)
+    >>> y.sum().backward()
+    >>> y.tolist(), [round(g, 4) for g in x.grad.tolist()]  # beta at 0
+    ([-1.0, 1.0, 1.0], [-0.0036, 5.0, -0.0846])
     """
     _check_tensor(x)
     return _SignSwish.apply(x, _check_positive(beta, "beta"))
@@ -256,6 +292,16 @@ class BinaryLinear(nn.Module):
     ------
     [..., out_features], torch.Tensor
         Output of the binarized layer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer = BinaryLinear(4, 2, weights="ste", inputs="parabola")
+    >>> y = layer(torch.randn(3, 4))
+    >>> y.shape
+    torch.Size([3, 2])
+    >>> set(y.flatten().tolist()) <= {-4.0, -2.0, 0.0, 2.0, 4.0}  # sums of four products of +-1
+    True
     """
 
     def __init__(

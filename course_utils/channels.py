@@ -132,6 +132,12 @@ def ste_xor(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     torch.Tensor
         ``|a - b|`` for floats, ``a ^ b`` for integers; backward passes the upstream
         gradient unchanged to both ``a`` and ``b`` (as Sionna's ``_custom_xor``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> ste_xor(torch.tensor([0.0, 0.0, 1.0, 1.0]), torch.tensor([0.0, 1.0, 0.0, 1.0])).tolist()
+    [0.0, 1.0, 1.0, 0.0]
     """
     return _STEXor.apply(a, b)
 
@@ -161,6 +167,18 @@ def gumbel_softmax_errors(p: torch.Tensor, u: torch.Tensor, temperature: float =
     torch.Tensor
         Shape ``u.shape[:-1]``, values in {0, 1} (1 = error), dtype of ``u``;
         differentiable w.r.t. ``p`` through the softmax (straight-through).
+
+    Examples
+    --------
+    >>> import torch
+    >>> p = torch.tensor(0.3, requires_grad=True)
+    >>> u = torch.rand(10_000, 2, generator=torch.Generator().manual_seed(0))
+    >>> errors = gumbel_softmax_errors(p, u)
+    >>> sorted(set(errors.tolist())), round(errors.mean().item(), 1)
+    ([0.0, 1.0], 0.3)
+    >>> errors.sum().backward()
+    >>> p.grad is not None  # straight-through gradient to p
+    True
     """
     q = gumbel_of_checked_uniform(u, eps)
     probs = torch.stack((p, 1 - p), dim=-1)
@@ -190,6 +208,14 @@ def memoryless_llrs(y: torch.Tensor, pb0: torch.Tensor, pb1: torch.Tensor, llr_m
         ``y * where(y == 1, log(1 - pb1 - eps) - log(pb0 + eps),
         -(log(pb1 + eps) - log(1 - pb0 - eps)))`` in the dtype of ``y``, clipped to
         ``[-llr_max, llr_max]``; differentiable w.r.t. ``y`` and the probabilities.
+
+    Examples
+    --------
+    >>> import torch
+    >>> y = torch.tensor([-1.0, 1.0])  # bipolar outputs
+    >>> pb = torch.tensor(0.1)
+    >>> [round(v, 4) for v in memoryless_llrs(y, pb, pb, llr_max=100.0).tolist()]
+    [-2.1972, 2.1972]
     """
     y0 = -(torch.log(pb1 + eps) - torch.log(1 - pb0 - eps))
     y1 = torch.log(1 - pb1 - eps) - torch.log(pb0 + eps)
@@ -205,13 +231,22 @@ class GumbelSoftmaxSampler:
     with the same members can replace it. A sampler with ``fused = True``
     (:class:`course_utils.fast_channel.LogisticSampler`) instead computes the whole
     output itself, through its ``memoryless`` and ``erasure`` methods.
+
+    Examples
+    --------
+    >>> sampler = GumbelSoftmaxSampler()
+    >>> sampler.noise_shape(2, (3, 4))  # a pair of uniforms per bit and probability
+    (2, 3, 4, 2)
+    >>> BinarySymmetricChannel().sampler  # the channels' default
+    'gumbel'
     """
 
     name = "gumbel"
 
     @staticmethod
     def noise_shape(num_probs: int, shape: Sequence[int]) -> tuple[int, ...]:
-        """Shape of the uniforms for ``num_probs`` probabilities and inputs of ``shape``:
+        """Shape of the uniforms for ``num_probs`` probabilities and inputs of ``shape``.
+
         ``(num_probs, *shape, 2)``; ``noise[k, ..., j]`` is uniform ``j`` of the pair for ``pb_k``."""
         return (num_probs, *shape, 2)
 
@@ -303,8 +338,8 @@ class BinaryMemorylessChannel(nn.Module):
 
     computed, with ``eps = 1e-9`` and the bipolar output ``y_b = 2 y - 1``, as
     ``y_b * where(y_b == 1, log(1 - pb1 - eps) - log(pb0 + eps),
-    -(log(pb1 + eps) - log(1 - pb0 - eps)))`` and clipped to ``[-llr_max, llr_max]``. (In float32, ``1 - 1e-9 == 1``: ``pb0 = 1`` gives
-    ``log`` of a negative number, NaN, exactly as in Sionna.)
+    -(log(pb1 + eps) - log(1 - pb0 - eps)))`` and clipped to ``[-llr_max, llr_max]``. (In float32,
+    ``1 - 1e-9 == 1``: ``pb0 = 1`` gives ``log`` of a negative number, NaN, exactly as in Sionna.)
 
     Errors are sampled with the Gumbel-softmax trick (temperature 0.1) and
     applied through straight-through estimators, so the output is differentiable
@@ -355,6 +390,22 @@ class BinaryMemorylessChannel(nn.Module):
     ------
     [...], torch.Tensor
         Same shape and dtype as ``x``: the channel output, or LLRs if ``return_llrs``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ch = BinaryMemorylessChannel()
+    >>> x = torch.tensor([0.0, 1.0, 0.0, 1.0])
+    >>> ch(x, torch.tensor([0.0, 0.0])).tolist()  # pb0 = pb1 = 0: nothing flips
+    [0.0, 1.0, 0.0, 1.0]
+    >>> ch(x, torch.tensor([1.0, 0.0])).tolist()  # pb0 = 1: every 0 becomes 1
+    [1.0, 1.0, 1.0, 1.0]
+    >>> g = torch.Generator().manual_seed(0)
+    >>> pb = torch.tensor([0.1, 0.2], requires_grad=True)
+    >>> y = ch(torch.zeros(1000), pb, generator=g)
+    >>> y.sum().backward()
+    >>> pb.grad.tolist()[1]  # no 1 was sent, so pb1 changes nothing
+    0.0
     """
 
     _num_probs = 2
@@ -570,6 +621,13 @@ class BinarySymmetricChannel(BinaryMemorylessChannel):
     ------
     [...], torch.Tensor
         Same shape and dtype as ``x``: the channel output, or LLRs if ``return_llrs``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ch = BinarySymmetricChannel(return_llrs=True)
+    >>> [round(v, 4) for v in ch(torch.tensor([0.0, 1.0]), 0.0).tolist()]  # pb = 0: +-log((1 - eps) / eps)
+    [-20.7233, 20.7233]
     """
 
     def _probabilities(self, x: torch.Tensor, pb: object) -> tuple[torch.Tensor, torch.Tensor]:
@@ -608,6 +666,15 @@ class BinaryZChannel(BinaryMemorylessChannel):
     ------
     [...], torch.Tensor
         Same shape and dtype as ``x``: the channel output, or LLRs if ``return_llrs``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ch = BinaryZChannel()
+    >>> ch(torch.zeros(5), 1.0).tolist()  # a 0 is always received
+    [0.0, 0.0, 0.0, 0.0, 0.0]
+    >>> ch(torch.ones(5), 1.0).tolist()  # with pb = 1, every 1 becomes 0
+    [0.0, 0.0, 0.0, 0.0, 0.0]
     """
 
     def _probabilities(self, x: torch.Tensor, pb: object) -> tuple[torch.Tensor, torch.Tensor]:
@@ -646,6 +713,16 @@ class BinaryErasureChannel(BinaryMemorylessChannel):
     ------
     [...], torch.Tensor
         Same shape and dtype as ``x``: ternary hard values, or LLRs if ``return_llrs``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> BinaryErasureChannel()(torch.tensor([0.0, 1.0]), 1.0).tolist()  # erased: -1
+    [-1.0, -1.0]
+    >>> BinaryErasureChannel(bipolar_input=True)(torch.tensor([-1.0, 1.0]), 1.0).tolist()  # erased: 0
+    [0.0, 0.0]
+    >>> BinaryErasureChannel(return_llrs=True)(torch.tensor([0.0, 1.0]), 0.0).tolist()
+    [-100.0, 100.0]
     """
 
     _num_probs = 1
@@ -688,6 +765,19 @@ def feed_sionna_uniforms(*noises: torch.Tensor) -> Iterator[None]:
     ----------
     *noises : torch.Tensor
         Noise tensors as given to the port's ``noise=`` argument.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from course_utils import import_tensorflow
+    >>> tf = import_tensorflow()  # doctest: +SKIP
+    >>> from sionna.phy.channel import BinarySymmetricChannel as SionnaBSC  # doctest: +SKIP
+    >>> x = torch.tensor([0.0, 1.0] * 4)
+    >>> noise = torch.rand(BinarySymmetricChannel().noise_shape(x.shape), generator=torch.Generator().manual_seed(0))
+    >>> with feed_sionna_uniforms(noise):  # doctest: +SKIP
+    ...     y_tf = SionnaBSC()(tf.constant(x.numpy()), 0.3)
+    >>> y_tf.numpy().tolist() == BinarySymmetricChannel()(x, 0.3, noise=noise).tolist()  # doctest: +SKIP
+    True
     """
     from .env import import_tensorflow
 

@@ -35,7 +35,7 @@ class Comparison:
 
     def __str__(self) -> str:
         return (
-            f"{self.name:<14} | exact: {str(self.exact):<5} | allclose: {str(self.close):<5}"
+            f"{self.name:<14} | exact: {self.exact!s:<5} | allclose: {self.close!s:<5}"
             f" | max abs diff: {self.max_abs_diff:.2e}"
         )
 

@@ -71,6 +71,15 @@ def logistic_from_gumbel(u: torch.Tensor, eps: float = 1e-9) -> torch.Tensor:
     ------
     torch.Tensor
         ``u.shape[:-1]``: ``q0 - q1`` with ``q = -log(-log(u + eps) + eps)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from course_utils.gumbel import gumbel_from_uniform
+    >>> u = torch.rand(5, 2, generator=torch.Generator().manual_seed(0))
+    >>> q = gumbel_from_uniform(u, eps=1e-9)
+    >>> torch.equal(logistic_from_gumbel(u), q[:, 0] - q[:, 1])
+    True
     """
     q = gumbel_of_checked_uniform(u, eps)
     return q[..., 0] - q[..., 1]
@@ -410,6 +419,18 @@ class LogisticSampler:
     Used by the channels of :mod:`course_utils.channels` built with
     ``sampler="logistic"``; it replaces the whole error-and-output computation of a
     call (``fused = True``), so the channel hands it the checked inputs.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from course_utils.channels import BinarySymmetricChannel
+    >>> ch = BinarySymmetricChannel(sampler="logistic")
+    >>> ch.sampler, ch.noise_shape((3, 4))  # one uniform per bit
+    ('logistic', (3, 4))
+    >>> pb = torch.tensor(0.1, requires_grad=True)
+    >>> y = ch(torch.zeros(100_000), pb, generator=torch.Generator().manual_seed(0))
+    >>> round(y.mean().item(), 2)
+    0.1
     """
 
     name = "logistic"

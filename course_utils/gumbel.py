@@ -96,6 +96,12 @@ def gumbel_from_uniform(u: torch.Tensor, eps: float = 0.0) -> torch.Tensor:
     ------
     torch.Tensor
         Same shape, dtype and device as ``u``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> [round(v, 4) for v in gumbel_from_uniform(torch.tensor([0.1, 0.5, 0.9])).tolist()]
+    [-0.834, 0.3665, 2.2504]
     """
     _require_float_tensor("u", u)
     _require_in_unit_interval("u", u)
@@ -109,6 +115,13 @@ def gumbel_of_checked_uniform(u: torch.Tensor, eps: float) -> torch.Tensor:
 
     The channels of :mod:`course_utils.channels` call it on every bit of every call,
     where checking fresh uniforms again would cost two more passes over memory.
+
+    Examples
+    --------
+    >>> import torch
+    >>> u = torch.tensor([0.1, 0.5, 0.9])
+    >>> torch.equal(gumbel_of_checked_uniform(u, 0.0), gumbel_from_uniform(u))
+    True
     """
     return -torch.log(-torch.log(u + eps) + eps)
 
@@ -125,6 +138,12 @@ def logistic_from_uniform(u: torch.Tensor) -> torch.Tensor:
     ------
     torch.Tensor
         Same shape, dtype and device as ``u``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> [round(v, 4) for v in logistic_from_uniform(torch.tensor([0.25, 0.5, 0.75])).tolist()]
+    [-1.0986, 0.0, 1.0986]
     """
     _require_float_tensor("u", u)
     _require_in_unit_interval("u", u)
@@ -170,6 +189,14 @@ def sample_gumbel(
     ------
     torch.Tensor
         Gumbel(0, 1) draws of shape ``shape``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> g = sample_gumbel((2, 3), generator=torch.Generator().manual_seed(0))
+    >>> u = torch.rand((2, 3), generator=torch.Generator().manual_seed(0))
+    >>> g.shape, torch.equal(g, gumbel_from_uniform(u))
+    (torch.Size([2, 3]), True)
     """
     return gumbel_from_uniform(_uniform(shape, generator, device, dtype), eps)
 
@@ -184,6 +211,14 @@ def sample_logistic(
     """Draw Logistic(0, 1) noise of the given shape (uniforms through :func:`logistic_from_uniform`).
 
     Parameters and output as in :func:`sample_gumbel` (without ``eps``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> noise = sample_logistic((2, 3), generator=torch.Generator().manual_seed(0))
+    >>> u = torch.rand((2, 3), generator=torch.Generator().manual_seed(0))
+    >>> noise.shape, torch.equal(noise, logistic_from_uniform(u))
+    (torch.Size([2, 3]), True)
     """
     return logistic_from_uniform(_uniform(shape, generator, device, dtype))
 
@@ -228,6 +263,15 @@ def binarize_ste(x: torch.Tensor) -> torch.Tensor:
     ------
     torch.Tensor
         0. or 1. in the dtype of ``x``; its gradient is passed to ``x`` unchanged.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([0.2, 0.5, 0.7], requires_grad=True)
+    >>> y = binarize_ste(x)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()
+    ([0.0, 1.0, 1.0], [1.0, 1.0, 1.0])
     """
     _require_float_tensor("x", x)
     return _BinarizeSTE.apply(x)
@@ -247,6 +291,15 @@ def one_hot_ste(y: torch.Tensor, dim: int = -1) -> torch.Tensor:
     ------
     torch.Tensor
         A one-hot tensor of the shape and dtype of ``y``; gradients flow to ``y`` as if it were ``y``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> y = torch.tensor([[0.1, 0.7, 0.2]], requires_grad=True)
+    >>> hard = one_hot_ste(y)
+    >>> (hard * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    >>> hard.tolist(), y.grad.tolist()  # the gradient reaches every entry
+    ([[0.0, 1.0, 0.0]], [[1.0, 2.0, 3.0]])
     """
     _require_float_tensor("y", y)
     return _OneHotSTE.apply(y, dim)
@@ -286,6 +339,15 @@ def gumbel_softmax(
     ------
     torch.Tensor
         Shape of ``logits`` broadcast with ``gumbels``; sums to 1 along ``dim``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> logits = torch.tensor([0.2, 0.8]).log()
+    >>> [round(v, 4) for v in gumbel_softmax(logits, 1.0, gumbels=torch.zeros(2)).tolist()]  # no noise
+    [0.2, 0.8]
+    >>> gumbel_softmax(logits, 0.5, hard=True, generator=torch.Generator().manual_seed(0)).sum().item()
+    1.0
     """
     _require_float_tensor("logits", logits)
     _check_tau(tau)
@@ -332,6 +394,15 @@ def relaxed_bernoulli(
     ------
     torch.Tensor
         Values in [0, 1] (exactly 0/1 when ``hard``), shape of ``p`` broadcast with ``noise``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> p = torch.tensor([0.2, 0.9])
+    >>> [round(v, 4) for v in relaxed_bernoulli(p, 1.0, noise=torch.zeros(2)).tolist()]  # no noise
+    [0.2, 0.9]
+    >>> relaxed_bernoulli(p, 0.1, hard=True, noise=torch.zeros(2)).tolist()
+    [0.0, 1.0]
     """
     _require_float_tensor("p", p)
     _require_in_unit_interval("p", p)

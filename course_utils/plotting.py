@@ -16,7 +16,15 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*\.png$")
 
 
 def figures_dir() -> Path:
-    """The folder figures are written to: ``$COURSE_FIGURES_DIR`` or ``<repo>/figures``."""
+    """The folder figures are written to: ``$COURSE_FIGURES_DIR`` or ``<repo>/figures``.
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", {"COURSE_FIGURES_DIR": "/tmp/course-figures"}):
+    ...     figures_dir()
+    PosixPath('/tmp/course-figures')
+    """
     override = os.environ.get("COURSE_FIGURES_DIR")
     if override:
         return Path(override)
@@ -40,6 +48,20 @@ def savefig(name: str, fig: Figure | None = None, *, dpi: int = 80) -> None:
         The figure to save; the current one when omitted.
     dpi : int
         Resolution; the default keeps figures small for the repository.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from unittest import mock
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1, 2], [0, 1, 4])
+    >>> with tempfile.TemporaryDirectory() as folder, mock.patch.dict("os.environ", {"COURSE_FIGURES_DIR": folder}):
+    ...     savefig("parabola.png", fig)
+    ...     (Path(folder) / "parabola.png").is_file()
+    saved figures/parabola.png
+    True
+    >>> plt.close(fig)
     """
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValueError(

@@ -19,8 +19,8 @@ from course_utils.channels import (
 )
 from course_utils.gumbel import binarize_ste
 
-CHANNELS = [BinaryMemorylessChannel, BinarySymmetricChannel, BinaryZChannel, BinaryErasureChannel]
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+from helpers import CHANNELS
+from helpers import bits as _bits
 
 
 def _pb(cls, value=0.2, **kw):
@@ -28,14 +28,6 @@ def _pb(cls, value=0.2, **kw):
     if cls is BinaryMemorylessChannel:
         return torch.tensor([value, value], **kw)
     return torch.tensor(value, **kw)
-
-
-def _bits(shape, bipolar=False, dtype=torch.float32, device="cpu", seed=0):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randint(0, 2, shape, generator=g)
-    if bipolar:
-        x = 2 * x - 1
-    return x.to(device=device, dtype=dtype)
 
 
 # -- import and construction ---------------------------------------------------------
@@ -122,7 +114,7 @@ def test_dtype_rules_and_output_dtype(cls, bipolar, llrs) -> None:
         else:
             with pytest.raises(TypeError, match="x"):
                 ch(x, _pb(cls, 0.3))
-    with pytest.raises(TypeError, match="x must be a torch.Tensor"):
+    with pytest.raises(TypeError, match=r"x must be a torch\.Tensor"):
         ch([0.0, 1.0], _pb(cls))
 
 
@@ -213,7 +205,6 @@ def test_noise_and_generator_arguments(cls) -> None:
 
 # -- semantics -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("bipolar", [False, True])
 def test_extreme_probabilities_and_clipping(device, bipolar) -> None:
     x = _bits((2000,), bipolar, device=device)
@@ -282,7 +273,6 @@ def test_integer_inputs_use_pb_unchanged() -> None:
     assert 0 < int(BinarySymmetricChannel()(x, 0.3).sum()) < 1000
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("cls", CHANNELS)
 def test_broadcasting_and_device(cls, device) -> None:
     x = _bits((3, 4, 5), device=device)
@@ -296,7 +286,6 @@ def test_broadcasting_and_device(cls, device) -> None:
     cls()(x, pb, noise=torch.rand(cls().noise_shape(x.shape)))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("cls", CHANNELS)
 def test_generator_reproducibility(cls, device) -> None:
     x = _bits((64, 32), device=device)

@@ -1,6 +1,4 @@
 import pytest
-import torch
-from torch import nn
 
 from course_utils import CheckFailed
 from course_utils.binarize import BinaryLinear

@@ -88,7 +88,7 @@ def test_ci_of_the_wrong_shape_fails() -> None:
 
 
 def test_unlearned_pb_fails() -> None:
-    with pytest.raises(CheckFailed, match="pb1 = 0.020"):
+    with pytest.raises(CheckFailed, match=r"pb1 = 0\.020"):
         check_learned_pb(torch.tensor([0.05, 0.02]))
     with pytest.raises(CheckFailed, match="shape"):
         check_learned_pb(torch.tensor(0.05))

@@ -362,7 +362,7 @@ class Clamp01OldStyle(torch.autograd.Function):
 
 def test_vmappable_clamp() -> None:
     ex.check_vmappable_clamp(Clamp01.apply)
-    with pytest.raises(CheckFailed, match="torch.vmap failed with RuntimeError: .* use setup_context"):
+    with pytest.raises(CheckFailed, match=r"torch\.vmap failed with RuntimeError: .* use setup_context"):
         ex.check_vmappable_clamp(Clamp01OldStyle.apply)
 
 

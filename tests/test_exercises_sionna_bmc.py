@@ -66,7 +66,7 @@ def test_llr_wrong_answers_are_explained() -> None:
         check_sionna_llrs(other_sign_convention)
     with pytest.raises(CheckFailed, match=r"llr_max = 5: yours -20\.72.*, expected -5"):
         check_sionna_llrs(no_clipping)
-    with pytest.raises(CheckFailed, match="dtype torch.float64; Sionna computes them in float32"):
+    with pytest.raises(CheckFailed, match=r"dtype torch\.float64; Sionna computes them in float32"):
         check_sionna_llrs(float64)
     with pytest.raises(CheckFailed, match=r"shape \(9,\) but y has shape \(2, 9\)"):
         check_sionna_llrs(lambda y, pb0, pb1, llr_max: sionna_llrs(y, pb0, pb1, llr_max)[0])

@@ -30,9 +30,9 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import nbformat
 import pytest
@@ -302,7 +302,8 @@ def lab() -> Iterator[Lab]:
             _stop(server)
         if log.exists():
             ARTEFACTS.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(log, ARTEFACTS / "server.log")
+            # one log per worker: under pytest-xdist two labs may run at once
+            shutil.copyfile(log, ARTEFACTS / f"server-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log")
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -374,7 +375,7 @@ def run_in_lab(lab: Lab, relpath: str) -> Result:
     finally:
         try:
             _close(lab, relpath, shot, saved=finished)
-        except Exception:  # noqa: BLE001
+        except Exception:
             if finished:  # else the error that brought us here is the one to report
                 raise
 

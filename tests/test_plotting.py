@@ -1,12 +1,16 @@
 import hashlib
+import os
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-from course_utils import figures_dir, savefig  # noqa: E402
+from course_utils import figures_dir, savefig
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _draw() -> plt.Figure:
@@ -37,5 +41,13 @@ def test_savefig_refuses_bad_names(name, tmp_path, monkeypatch) -> None:
     plt.close("all")
 
 
-def test_default_folder_is_the_repositorys_figures() -> None:
-    assert figures_dir().name == "figures" and (figures_dir().parent / "notebooks").is_dir()
+def test_default_folder_is_the_repositorys_figures(monkeypatch) -> None:
+    monkeypatch.delenv("COURSE_FIGURES_DIR")
+    assert figures_dir() == ROOT / "figures"
+
+
+def test_the_test_run_writes_figures_outside_the_repository() -> None:
+    """conftest.py points every kernel of the run at a temporary folder: figures/ stays as committed."""
+    folder = Path(os.environ["COURSE_FIGURES_DIR"]).resolve()
+    assert folder == figures_dir().resolve() and folder.is_dir()
+    assert not folder.is_relative_to(ROOT), folder
