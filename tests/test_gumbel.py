@@ -235,6 +235,7 @@ def test_gumbel_with_eps_at_the_edges_of_the_unit_interval() -> None:
         assert abs(zero.item() + 3.0313) < 1e-3
     assert abs(gumbel_from_uniform(torch.tensor([1.0]), eps=1e-9).item() - 20.7233) < 1e-3
     assert torch.isnan(gumbel_from_uniform(torch.tensor([1.0], dtype=torch.float64), eps=1e-9)).all()
+    assert logistic_from_uniform(torch.tensor([0.0, 1.0])).tolist() == [-math.inf, math.inf]
 
 
 def test_relaxed_bernoulli_at_p_zero_and_one() -> None:
