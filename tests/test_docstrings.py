@@ -8,17 +8,21 @@
 """
 from __future__ import annotations
 
+import ast
 import doctest
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 import course_utils
 
-MODULES = ["course_utils", *(m.name for m in pkgutil.walk_packages(course_utils.__path__, "course_utils."))]
+# A ``__main__`` module runs its command when imported: test_main_modules reads its docstring instead.
+MODULES = ["course_utils", *(m.name for m in pkgutil.walk_packages(course_utils.__path__, "course_utils.")
+                             if not m.name.endswith(".__main__"))]
 WITH_EXAMPLES = [f"course_utils.{name}" for name in (
     "functions", "binarize", "gumbel", "channels", "fast_channel", "env", "plotting", "benchmarks")]
 # Examples marked "# doctest: +SKIP", with the reason: each is run by the test named.
@@ -97,3 +101,10 @@ def test_the_examples_run(name: str) -> None:
     assert result.failed == 0, "".join(report)
     if name in WITH_EXAMPLES:
         assert result.attempted > 0, f"{name}: no example ran"
+
+
+def test_main_modules_start_with_a_one_line_summary() -> None:
+    mains = sorted(Path(course_utils.__file__).parent.rglob("__main__.py"))
+    assert mains, "no __main__ module found: the filter in MODULES is stale"
+    for path in mains:
+        assert _summary_problem(ast.get_docstring(ast.parse(path.read_text()))) is None, path

@@ -28,7 +28,9 @@ class _FloatWatch(TorchFunctionMode):
 
 
 def check_binary_matmul(binary_matmul: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
-    """Exercise 09.1: ``binary_matmul(a_bits, b_bits)`` equals ``a @ b.T`` for the +-1 matrices
+    """Check exercise 09.1: a +-1 matrix product computed by counting agreements.
+
+    ``binary_matmul(a_bits, b_bits)`` equals ``a @ b.T`` for the +-1 matrices
     ``a = where(a_bits, 1, -1)`` and ``b = where(b_bits, 1, -1)``, computed by counting agreements:
     an integer result, and no floating-point tensor created on the way."""
     rng = torch.Generator().manual_seed(9)
@@ -68,7 +70,9 @@ def _reference_bytes(model: nn.Module) -> float:
 
 
 def check_model_bytes(model_bytes: Callable[[nn.Module], float]) -> None:
-    """Exercise 09.2: ``model_bytes(model)`` counts 1 bit per BinaryLinear weight, 32 per other parameter
+    """Check exercise 09.2: the storage size of a binarized model.
+
+    ``model_bytes(model)`` counts 1 bit per BinaryLinear weight, 32 per other parameter
     (BinaryLinear's bias included), and no buffers."""
     models = {
         "BinaryLinear(64, 256) + BatchNorm1d(256) + BinaryLinear(256, 10)": nn.Sequential(

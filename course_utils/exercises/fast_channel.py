@@ -44,7 +44,9 @@ def _reference_errors(p: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
 
 
 def check_logistic_errors(errors: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
-    """Exercise 14.2: ``errors(p, u)`` (a custom Function's ``apply``) gives the logistic sampler's errors,
+    """Check exercise 14.2: the logistic sampler's errors as a custom Function.
+
+    ``errors(p, u)`` (a custom Function's ``apply``) gives the logistic sampler's errors,
     in p's dtype, and their gradient w.r.t. ``p``; the gradient for ``u`` is ``None``."""
     u, p = _uniforms_and_probs()
     w = torch.randn(u.shape, generator=torch.Generator().manual_seed(15), dtype=torch.float64)

@@ -32,7 +32,9 @@ def _without_drawing(name: str, run: Callable[[], object]) -> object:
 
 
 def check_gumbel_max(gumbel_max: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
-    """Exercise 10.1: ``gumbel_max(logits, u)`` returns ``argmax(logits - log(-log u))`` over the last dim,
+    """Check exercise 10.1: Gumbel-max sampling from given uniforms.
+
+    ``gumbel_max(logits, u)`` returns ``argmax(logits - log(-log u))`` over the last dim,
     with ``u`` as its only randomness (torch's generators are left untouched)."""
     logits = torch.log(torch.tensor([[0.1, 0.2, 0.3, 0.4],
                                      [0.7, 0.1, 0.1, 0.1],
@@ -52,7 +54,9 @@ def check_gumbel_max(gumbel_max: Callable[[torch.Tensor, torch.Tensor], torch.Te
 def check_hard_relaxed_bernoulli(
     hard_relaxed_bernoulli: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor],
 ) -> None:
-    """Exercise 10.2: ``hard_relaxed_bernoulli(p, u, tau)``: a 0/1 sample from one uniform per
+    """Check exercise 10.2: a straight-through relaxed Bernoulli sample.
+
+    ``hard_relaxed_bernoulli(p, u, tau)``: a 0/1 sample from one uniform per
     element (its only randomness), whose gradient w.r.t. ``p`` is that of the soft sample
     ``sigmoid((logit p + logit u) / tau)``."""
     p = torch.tensor([0.05, 0.2, 0.35, 0.5, 0.5, 0.65, 0.8, 0.95, 0.3, 0.7],

@@ -38,7 +38,9 @@ def _points() -> torch.Tensor:
 # -- notebook 01: function basics ---------------------------------------------------------
 
 def check_tanh(tanh: Fn) -> None:
-    """Exercise 01.1: ``tanh`` (e.g. ``Tanh.apply``) equals ``torch.tanh`` with gradient ``1 - y**2``,
+    """Check exercise 01.1: a Tanh Function that saves its result.
+
+    ``tanh`` (e.g. ``Tanh.apply``) equals ``torch.tanh`` with gradient ``1 - y**2``,
     saving only its result ``y`` for backward."""
     check_function(tanh, torch.tanh, [_points()], names=["x"])
     check_saves_result(tanh, _points(), what="Tanh")
@@ -177,7 +179,9 @@ def check_gelu_tanh(gelu: Fn) -> None:
 # -- notebook 06: pitfalls and the modern API ---------------------------------------------
 
 def check_vmappable_clamp(clamp: Fn) -> None:
-    """Exercise 06.1: ``clamp`` (``Clamp01.apply``) equals ``x.clamp(0, 1)`` and works under
+    """Check exercise 06.1: a Clamp01 Function that works under vmap and grad.
+
+    ``clamp`` (``Clamp01.apply``) equals ``x.clamp(0, 1)`` and works under
     ``torch.vmap`` and ``torch.func.grad``.
 
     Its gradient is 1 on the closed interval [0, 1], bounds included, and 0 outside,
@@ -205,7 +209,9 @@ def check_vmappable_clamp(clamp: Fn) -> None:
 
 
 def check_twice_differentiable_sin(sin: Fn) -> None:
-    """Exercise 06.2: ``sin`` (``Sin.apply``) equals ``torch.sin`` in value, first and second
+    """Check exercise 06.2: a Sin Function with a correct second derivative.
+
+    ``sin`` (``Sin.apply``) equals ``torch.sin`` in value, first and second
     derivative (double backward through the Function's backward)."""
     x = _points()
     check_function(sin, torch.sin, [x], names=["x"])

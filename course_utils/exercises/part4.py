@@ -50,7 +50,9 @@ def _function_class(fn: Any, what: str) -> type[torch.autograd.Function]:
 # -- notebook 15: forward mode and the rest of ctx ----------------------------------------
 
 def check_tanh_jvp(tanh: Fn) -> None:
-    """Exercise 15.1: ``tanh`` (``Tanh.apply``) equals ``torch.tanh`` in reverse mode and, through
+    """Check exercise 15.1: a Tanh Function with a forward-mode ``jvp``.
+
+    ``tanh`` (``Tanh.apply``) equals ``torch.tanh`` in reverse mode and, through
     its ``jvp`` staticmethod, in forward mode (``torch.func.jvp`` with a random tangent)."""
     x = _points()
     check_function(tanh, torch.tanh, [x], names=["x"])
@@ -80,7 +82,9 @@ def check_tanh_jvp(tanh: Fn) -> None:
 
 
 def check_hardtanh_inplace(hardtanh_: Fn) -> None:
-    """Exercise 15.2: ``hardtanh_`` (``HardTanhInplace.apply``) clamps ``x`` to ``[-1, 1]`` *in
+    """Check exercise 15.2: an in-place hardtanh Function marked dirty.
+
+    ``hardtanh_`` (``HardTanhInplace.apply``) clamps ``x`` to ``[-1, 1]`` *in
     place*, like ``F.hardtanh_``: it returns ``x`` itself, bumps its version counter, gives the
     gradient ``1`` strictly inside ``(-1, 1)`` and ``0`` outside, and refuses a leaf requiring grad."""
     x = _points()
@@ -141,7 +145,9 @@ def _torch_compute_in(fn: Callable[..., Any], x: torch.Tensor) -> list[str]:
 # -- notebook 16: double backward and vmap ------------------------------------------------
 
 def check_sigmoid_backward_function(sigmoid: Fn) -> None:
-    """Exercise 16.1: ``sigmoid`` (``Sigmoid.apply``) equals ``torch.sigmoid`` in value, first and
+    """Check exercise 16.1: a Sigmoid whose backward is its own Function.
+
+    ``sigmoid`` (``Sigmoid.apply``) equals ``torch.sigmoid`` in value, first and
     second derivatives, and its backward is its own Function (``SigmoidBackward``), so the
     gradient it returns has a custom Function's backward node as ``grad_fn``."""
     x = _points()
@@ -166,7 +172,9 @@ def check_sigmoid_backward_function(sigmoid: Fn) -> None:
 
 
 def check_numpy_tanh_vmap(tanh: Fn) -> None:
-    """Exercise 16.2: ``tanh`` (``NumpyTanh.apply``) equals ``torch.tanh`` under ``torch.vmap``
+    """Check exercise 16.2: a NumPy Tanh with a hand-written vmap rule.
+
+    ``tanh`` (``NumpyTanh.apply``) equals ``torch.tanh`` under ``torch.vmap``
     (batch dimension 0 or 1) and under ``vmap(grad)``, with a hand-written ``vmap`` staticmethod
     rather than ``generate_vmap_rule``, and a forward that computes in NumPy."""
     cls = _function_class(tanh, "NumpyTanh")
@@ -205,7 +213,9 @@ _OPCHECK_TESTS = ("test_schema", "test_autograd_registration", "test_faketensor"
 
 
 def check_numpy_sigmoid_op(op: Fn) -> None:
-    """Exercise 17.1: ``op`` is a ``torch.library.custom_op`` computing ``sigmoid`` with NumPy
+    """Check exercise 17.1: a NumPy sigmoid as a differentiable custom op.
+
+    ``op`` is a ``torch.library.custom_op`` computing ``sigmoid`` with NumPy
     (its body calls no torch op but data moves) on any device, differentiable
     (``register_autograd``), passing every ``opcheck`` sub-test and running inside
     ``torch.compile(fullgraph=True)``."""

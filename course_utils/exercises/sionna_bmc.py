@@ -31,7 +31,9 @@ def _reference_llrs(y: torch.Tensor, pb0: torch.Tensor, pb1: torch.Tensor, llr_m
 
 
 def check_sionna_llrs(sionna_llrs: Callable[..., torch.Tensor]) -> None:
-    """Exercise 11.1: ``sionna_llrs(y, pb0, pb1, llr_max)`` returns the LLRs Sionna's BMC outputs
+    """Check exercise 11.1: Sionna's BMC LLRs in torch.
+
+    ``sionna_llrs(y, pb0, pb1, llr_max)`` returns the LLRs Sionna's BMC outputs
     (float32) for hard outputs ``y`` in {0, 1} and error probabilities ``pb0``, ``pb1``."""
     dev = device()
     pb0 = torch.tensor([c[0] for c in LLR_CASES], dtype=torch.float32, device=dev)
@@ -82,7 +84,9 @@ def possible_output_cases() -> list[tuple[str, bool, int, float]]:
 
 
 def check_possible_outputs(possible_outputs: Callable[[str, bool, int, float], Iterable[int]]) -> None:
-    """Exercise 11.2: ``possible_outputs(channel, bipolar, x, pb)`` gives the set of values the
+    """Check exercise 11.2: the values each Sionna channel can return.
+
+    ``possible_outputs(channel, bipolar, x, pb)`` gives the set of values the
     channel ``"bsc"``, ``"z"`` or ``"bec"`` can return for input ``x`` and probability ``pb``."""
     names = {"bsc": "BSC", "z": "Z channel", "bec": "BEC"}
     cases = possible_output_cases()
@@ -117,7 +121,9 @@ def _sample_errors_points() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 
 def check_sample_errors(sample_errors: Callable[..., torch.Tensor]) -> None:
-    """Exercise 11.3: ``sample_errors(pb, u1, u2)`` ports Sionna's ``_sample_errors`` to torch:
+    """Check exercise 11.3: Sionna's Gumbel-softmax error sampler in torch.
+
+    ``sample_errors(pb, u1, u2)`` ports Sionna's ``_sample_errors`` to torch:
     Gumbel noise from the uniforms ``u1``, ``u2`` (with ``eps = 1e-9``), two-class softmax at
     temperature 0.1, straight-through binarizer; checked in value and gradient w.r.t. ``pb``."""
     pb, u1, u2 = _sample_errors_points()

@@ -22,7 +22,9 @@ def check_cube(cube: Callable[[torch.Tensor], torch.Tensor]) -> None:
 
 
 def check_reciprocal(reciprocal: Callable[[torch.Tensor], torch.Tensor]) -> None:
-    """Exercise 00.2: ``reciprocal`` computes ``1/x`` with gradient ``-1/x**2`` (x != 0),
+    """Check exercise 00.2: a Reciprocal Function that saves its result.
+
+    ``reciprocal`` computes ``1/x`` with gradient ``-1/x**2`` (x != 0),
     saving only its result ``y`` for backward."""
     x = _points()
     check_function(reciprocal, torch.reciprocal, [x[x != 0]], names=["x"])
