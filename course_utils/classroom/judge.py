@@ -285,50 +285,20 @@ def _arm(channel: _Channel, snap: dict, namespace: dict, learner_files: set[str]
     return start, take
 
 
-def main() -> None:
-    """Read the request on stdin, run its cells, report on the channel, then end the process."""
-    request = json.loads(sys.stdin.buffer.read())
-    channel = _Channel(request["fd"], bytes.fromhex(request["key"]))
-    del request["key"]
-    root, cells = request["root"], request["cells"]
-    sys.path.insert(0, root)
-    os.chdir(request["cwd"])
-    trusted_prefixes = tuple({os.path.realpath(p) + os.sep for p in (root, sys.prefix, sys.base_prefix)}
-                             | {p + os.sep for p in (root, sys.prefix, sys.base_prefix)})
-    sys.stderr = io.StringIO()
-    namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
-    learner_files: set[str] = set()
-    compiled = []
-    for index, cell in enumerate(cells):
-        filename = ANSWER_FILE.format(index) if cell["role"] == "answer" else f"<{cell['role']} cell {index}>"
-        if cell["role"] == "answer":
-            learner_files.add(filename)
-        try:
-            compiled.append(compile(cell["source"], filename, "exec"))
-        except SyntaxError as exc:
-            compiled.append(exc)
-    run_code, safe_str, send_report = exec, _safe_str, channel.send
+def _run_cell(code: types.CodeType | SyntaxError, namespace: dict) -> list[str] | None:
+    """Execute one compiled cell in ``namespace``; return its error as ``[name, message]``, or ``None``."""
+    if isinstance(code, SyntaxError):
+        return ["SyntaxError", _safe_str(code)]
+    try:
+        exec(code, namespace)  # noqa: S102  (the point of a notebook runner)
+    except BaseException as exc:  # noqa: BLE001  (a cell's error is its output, as in a kernel)
+        return [type(exc).__name__, _safe_str(exc)]
+    return None
 
-    def run(index: int, take: object) -> str | None:
-        send_report("start", cell=index)
-        error = None
-        code = compiled[index]
-        if isinstance(code, SyntaxError):
-            error = ["SyntaxError", safe_str(code)]
-        else:
-            try:
-                run_code(code, namespace)
-            except BaseException as exc:  # noqa: BLE001  (a cell's error is its output, as in a kernel)
-                error = [type(exc).__name__, safe_str(exc)]
-        text, found = take() if take else ("", None)
-        send_report("ran", cell=index, stdout=text, error=error)
-        return found
 
-    first_armed = next((i for i, c in enumerate(cells) if c["role"] != "lesson"), len(cells))
-    for index in range(first_armed):
-        run(index, None)
-
-    # Pin the checkers and take the snapshot, then arm the monitors.
+def _judge(submission: dict, fd: int, namespace: dict, trusted: tuple[str, ...], pinned: dict,
+           course_prefix: str, stdout_code: types.CodeType) -> None:
+    """In the forked child: run one submission's cells armed, report on ``fd``, end the process."""
     import _frozen_importlib
     import _thread
     import atexit
@@ -337,18 +307,64 @@ def main() -> None:
     import threading
     import weakref
 
-    import course_utils.checking as checking
-    modules = {m for c in cells if c["role"] == "check" for pair in CHECKER_IMPORT.findall(c["source"])
-               for m in pair if m}
-    pinned = {}
-    for name in sorted(modules):
-        module = __import__(name, fromlist=["_"])
-        pinned.update({k: v for k, v in vars(module).items() if k.startswith("check_") and callable(v)})
+    import torch
+
+    torch.set_num_threads(1)  # no OpenMP region is entered after the fork
+    channel = _Channel(fd, bytes.fromhex(submission["key"]))
+    del submission["key"]
+    cells = submission["cells"]
+    names = [ANSWER_FILE.format(i) if c["role"] == "answer" else f"<{c['role']} cell {i}>" for i, c in enumerate(cells)]
+    learner_files = {name for name, cell in zip(names, cells) if cell["role"] == "answer"}
+    compiled = [_compiled(cell["source"], name) for name, cell in zip(names, cells)]
     refused_codes = {threading.Thread.start.__code__, weakref.finalize.__init__.__code__, signal.signal.__code__}
     refused_calls = {gc.enable, gc.disable, gc.set_threshold, gc.freeze, gc.unfreeze, _thread.start_new_thread,
                      signal.alarm, signal.setitimer, signal.set_wakeup_fd, signal.pthread_kill,
                      signal.raise_signal, signal.siginterrupt, sys.setrecursionlimit, sys.setswitchinterval,
-                     os.write, os.close, os.closerange, os.dup, os.dup2, atexit.register}
+                     os.write, os.close, os.closerange, os.dup, os.dup2, atexit.register, os.fork}
+    run_cell, send_report = _run_cell, channel.send
+    snap = _snapshot(sys.modules, namespace, trusted)  # after the fork, whose handlers rebind a few attributes
+    gc.disable()  # finalizers run only where the judge collects, not in the middle of a check
+    start, take = _arm(channel, snap, namespace, learner_files, course_prefix, refused_codes, refused_calls,
+                       _frozen_importlib._find_and_load.__code__, stdout_code)
+    for index in range(len(cells)):
+        start(index)
+        if cells[index]["role"] == "check":
+            for name in set(CHECK_NAME.findall(cells[index]["source"])) & set(pinned):
+                namespace[name] = pinned[name]
+        send_report("start", cell=index)
+        error = run_cell(compiled[index], namespace)
+        text, violation = take()
+        send_report("ran", cell=index, stdout=text, error=error)
+        if violation:
+            break
+    sys.setprofile(None)
+    send_report("end")
+    os._exit(0)
+
+
+def main() -> None:
+    """Run the lesson, then judge each submission read from stdin in a child forked for it.
+
+    The first stdin line is the lesson: ``{"fd", "root", "cwd", "key", "lesson": [source, ...],
+    "checkers": [module, ...]}``; each further line a submission: ``{"key", "cells": [{"role",
+    "source"}, ...]}``. Every message is signed with the key of the line it answers.
+    """
+    request = json.loads(sys.stdin.buffer.readline())
+    fd, root = request["fd"], request["root"]
+    lesson_channel = _Channel(fd, bytes.fromhex(request["key"]))
+    sys.path.insert(0, root)
+    os.chdir(request["cwd"])
+    trusted_prefixes = tuple({os.path.realpath(p) + os.sep for p in (root, sys.prefix, sys.base_prefix)}
+                             | {p + os.sep for p in (root, sys.prefix, sys.base_prefix)})
+    sys.stderr = io.StringIO()
+    namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
+    errors = [_run_cell(_compiled(source, f"<lesson cell {i}>"), namespace) for i, source in enumerate(request["lesson"])]
+
+    import course_utils.checking as checking
+    pinned = {}
+    for name in request["checkers"]:
+        module = __import__(name, fromlist=["_"])
+        pinned.update({k: v for k, v in vars(module).items() if k.startswith("check_") and callable(v)})
 
     class Stdout(io.TextIOBase):
         """``sys.stdout``: writes nothing; the profile function reads what non-learner code prints."""
@@ -360,21 +376,26 @@ def main() -> None:
             return len(text)
 
     sys.stdout = Stdout()
-    snap = _snapshot(sys.modules, namespace, trusted_prefixes)
-    gc.disable()  # finalizers run only where the judge collects, not in the middle of a check
-    start, take = _arm(channel, snap, namespace, learner_files, os.path.dirname(checking.__file__) + os.sep,
-                       refused_codes, refused_calls, _frozen_importlib._find_and_load.__code__,
-                       Stdout.write.__code__)
-    for index in range(first_armed, len(cells)):
-        start(index)
-        if cells[index]["role"] == "check":
-            for name in set(CHECK_NAME.findall(cells[index]["source"])) & set(pinned):
-                namespace[name] = pinned[name]
-        if run(index, take):
-            break
-    sys.setprofile(None)
-    send_report("end")
+    lesson_channel.send("lesson", errors=errors)
+    course_prefix = os.path.dirname(checking.__file__) + os.sep
+    for line in sys.stdin.buffer:
+        submission = json.loads(line)
+        channel = _Channel(fd, bytes.fromhex(submission["key"]))
+        channel._seq = -1_000_000  # the server's own messages are numbered apart from the child's
+        pid = os.fork()
+        if pid == 0:
+            _judge(submission, fd, namespace, trusted_prefixes, pinned, course_prefix, Stdout.write.__code__)
+        channel.send("fork", pid=pid)
+        _, status = os.waitpid(pid, 0)
+        channel.send("exit", status=status)
     os._exit(0)
+
+
+def _compiled(source: str, filename: str) -> types.CodeType | SyntaxError:
+    try:
+        return compile(source, filename, "exec")
+    except SyntaxError as exc:
+        return exc
 
 
 if __name__ == "__main__":
