@@ -498,8 +498,6 @@ def grade_batch(batch: Batch) -> list[tuple[list[Grade], str]]:
                 result.tampering = result.tampering or \
                     "changed the course files it is graded with: " + ", ".join(changed[:3])
                 server.alive = False  # the next submission gets a fresh copy and a fresh judge
-            if result.tampering or not server.alive:
-                server.alive = False
             run = result.run
             note = f"{run.seconds:.1f} s" + (f" ({run.reason})" if run.reason else "") + \
                 (" (tampering)" if result.tampering else "")

@@ -1,33 +1,35 @@
-"""The judge: runs one submission in a process where code in a cell cannot change the verdicts.
+"""The judge: runs a notebook's lesson once, then each submission in a forked child whose verdicts it cannot forge.
 
-The grader (:mod:`course_utils.classroom.grading`) starts this file as a script,
-``python -I -B judge.py``, from the submission's own read-only copy of the course,
-and writes one JSON request on its stdin: a secret key, the file descriptor to
-report on, and the cells to run, each with its role:
+The grader (:class:`course_utils.classroom.grading.JudgeServer`) starts this file
+as a script, ``python -I -B judge.py``, from a read-only copy of the course. Its
+first stdin line is the lesson: the source notebook's cells before the first
+exercise, run as the instructor wrote them, and the checker modules to pin. Each
+further line is one submission, with its own secret key: its cells from the first
+exercise on, each with its role, ``answer`` (the learner's cells of an exercise,
+the only code of the submission that runs) or ``check`` / ``lesson`` (the source's
+checker cells, hidden tests included, and any other source cell). The process
+forks a child per submission, so nothing a submission does in memory reaches the
+next one, and the lesson's cost is paid once per notebook.
 
-- ``lesson``: the source notebook's own cells, run first, as the instructor wrote them;
-- ``answer``: the learner's cells of an exercise (the only code of the submission that runs);
-- ``check``: the source's checker cells, hidden tests included.
+Before its first cell the child takes a snapshot of everything a verdict depends
+on and arms two monitors that Python code cannot remove: an audit hook
+(:pep:`578`) and a profile function. From then on, while learner code runs (a
+frame compiled from an answer cell is on the stack), the hook refuses frame and
+garbage-collector introspection, writing files, processes, signals, threads,
+sockets, ``ctypes``, compiling or executing code and rebinding a function's code;
+and once learner code has run, the snapshot is compared before course code runs
+again, and after every cell: modules and their attributes, classes of ``torch``
+and ``course_utils``, the checkers' module-level data, ``sys``'s import machinery
+and streams, torch's global modes, and the names of modules in the notebook's
+namespace. Checker cells call the pinned checkers whatever a cell defined under
+their names, and only what non-learner code prints counts as a checker's
+``correct: ...`` line. A violation is reported at once; the grader then grades
+the whole submission ``error``.
 
-Before the first answer cell the judge imports the checkers, takes a snapshot of
-everything a verdict depends on, and arms two monitors that Python code cannot
-remove: an audit hook (:pep:`578`) and a profile function. From then on, while
-learner code runs (a frame compiled from an answer cell is on the stack), the
-hook refuses frame and garbage-collector introspection, writing files, processes,
-signals, threads, sockets, ``ctypes``, compiling or executing code and rebinding a
-function's code; and each time learner code returns, and each time a checker
-enters :mod:`course_utils.checking`, the snapshot is compared: modules and their
-attributes, classes of ``torch`` and ``course_utils``, the checkers' module-level
-data, ``sys``'s import machinery and streams, torch's global modes, and the
-names of modules and checkers in the notebook's namespace. Checker cells call
-the pinned checkers whatever a cell defined under their names, and only what
-non-learner code prints counts as a checker's ``correct: ...`` line. Any
-violation is reported at once and the whole submission is graded ``error``.
-
-Every report is a JSON line authenticated with the key (HMAC-SHA256, numbered),
-so a line written by learner code is recognised as forged; the judge ends with
-``os._exit`` (``atexit`` handlers never run). Only the standard library is
-imported before the request is read.
+Every report is a JSON line signed with the submission's key (HMAC-SHA256) and
+numbered, so a line written by learner code is recognised as forged; the child
+ends with ``os._exit`` (``atexit`` handlers never run). Only the standard
+library is imported before the lesson is read.
 
 Examples
 --------
