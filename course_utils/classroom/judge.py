@@ -112,15 +112,26 @@ def _snapshot(modules: dict, namespace: dict, trusted: tuple[str, ...]) -> dict:
                 c = value.__dict__
                 classes[id(value)] = (value, tuple(c), tuple(map(id, c.values())))
             if name.startswith("course_utils") and key != "__warningregistry__":
-                if isinstance(value, torch.Tensor):
-                    data.append((name, key, value, (value._version, value.data_ptr(), tuple(value.shape))))
-                elif isinstance(value, (list, dict, set, bytearray)):
-                    data.append((name, key, value, repr(value)))
+                if isinstance(value, (torch.Tensor, list, dict, set, bytearray)):
+                    data.append((name, key, value, _data_state(value)))
     return {
         "modules": entries, "classes": list(classes.values()), "data": data,
         "module_names": set(modules), "modules_dict": modules,
         "sys": _sys_state(), "trusted": trusted, "namespace_modules": {k: v for k, v in namespace.items() if isinstance(v, types.ModuleType)},
     }
+
+
+def _refresh_course(snap: dict) -> None:
+    """Take again the snapshot of the ``course_utils`` modules and their data (after course code ran)."""
+    snap["modules"] = [(n, m, d, tuple(d), tuple(map(id, d.values())), v) if n.startswith("course_utils")
+                       else (n, m, d, keys, ids, v) for n, m, d, keys, ids, v in snap["modules"]]
+    snap["data"] = [(n, k, value, _data_state(value)) for n, k, value, _ in snap["data"]]
+
+
+def _data_state(value: object) -> object:
+    if isinstance(value, (list, dict, set, bytearray)):
+        return repr(value)
+    return (value._version, value.data_ptr(), tuple(value.shape))
 
 
 def _sys_state() -> tuple:
@@ -174,9 +185,7 @@ def _violations(snap: dict, namespace: dict, everything: bool = True) -> str | N
         if tuple(c) != keys or tuple(map(id, c.values())) != ids:
             return f"changed the class {cls.__module__}.{cls.__qualname__}"
     for name, key, value, was in snap["data"]:
-        now = (value._version, value.data_ptr(), tuple(value.shape)) if not isinstance(
-            value, (list, dict, set, bytearray)) else repr(value)
-        if now != was:
+        if _data_state(value) != was:
             return f"modified the data {name}.{key}"
     for name in set(modules) - snap["module_names"]:
         module = modules[name]
@@ -205,9 +214,10 @@ def _arm(channel: _Channel, snap: dict, namespace: dict, learner_files: set[str]
     violation is sent to the grader the moment it is found, so nothing done
     afterwards can take it back.
     """
-    state = {"depth": 0, "importing": 0, "dirty": False, "violation": None, "entry": None, "cell": None}
+    state = {"depth": 0, "importing": 0, "dirty": False, "stale": False, "violation": None, "entry": None,
+             "cell": None}
     trusted: list[str] = []
-    check_now, torch_state = _violations, _torch_state
+    check_now, torch_state, refresh = _violations, _torch_state, _refresh_course
     refused_events, frame_attributes, allowed_os = REFUSED_EVENTS, FRAME_ATTRIBUTES, ALLOWED_OS
     refused_methods, fsdecode, getprofile = REFUSED_METHODS, os.fsdecode, sys.getprofile
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -249,15 +259,20 @@ def _arm(channel: _Channel, snap: dict, namespace: dict, learner_files: set[str]
                 elif code.co_filename in learner_files:
                     if not state["depth"]:
                         state["entry"] = torch_state()
+                        if state["stale"]:  # course code ran since: its own state changes (caches) are legitimate
+                            state["stale"] = False
+                            refresh(snap)
                     state["depth"] += 1
                     if code.co_name in refused_methods:
                         found(f"defined {code.co_name}, which answers for torch's own functions")
                 elif state["depth"]:
                     if code in refused_codes:
                         found(f"called {code.co_name} ({code.co_filename.rsplit(os.sep, 1)[-1]})")
-                elif state["dirty"] and code.co_filename.startswith(course_prefix):
-                    state["dirty"] = False  # learner code ran since the last check: compare before course code decides
-                    found(check_now(snap, namespace, False))
+                elif code.co_filename.startswith(course_prefix):
+                    if state["dirty"]:  # learner code ran since the last check: compare before course code decides
+                        state["dirty"] = False
+                        found(check_now(snap, namespace, False))
+                    state["stale"] = True
             elif event == "return":
                 code = frame.f_code
                 if code is import_code:
