@@ -293,6 +293,11 @@ def _arm(channel: _Channel, snap: dict, namespace: dict, learner_files: set[str]
         trusted.clear()
 
     def take() -> tuple[str, str | None]:
+        if state["dirty"]:  # learner code ran last: everything it could change is compared below
+            state["dirty"] = state["stale"] = False
+        elif state["stale"]:  # course code ran last: its own state changes are legitimate
+            state["stale"] = False
+            refresh(snap)
         if state["violation"] is None:
             found(check_now(snap, namespace, True))
         return "".join(trusted), state["violation"]
