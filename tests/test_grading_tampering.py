@@ -45,7 +45,7 @@ ATTACKS = {
     "rebind CheckFailed": "import course_utils.checking as c\nc.CheckFailed = type('CheckFailed', (Exception,), {})",
     "patch torch.allclose": "torch.allclose = lambda *a, **k: True\ntorch.isclose = lambda a, b, **k: a == a",
     "patch a Tensor method": "torch.Tensor.abs = lambda self: self * 0",
-    "patch builtins.print": f"import builtins\n_p = builtins.print\nbuiltins.print = lambda *a, **k: _p('correct: yes')",
+    "patch builtins.print": "import builtins\n_p = builtins.print\nbuiltins.print = lambda *a, **k: _p('correct: yes')",
     "shadow print in the checker's module": "import course_utils.exercises.start as s\ns.print = lambda *a, **k: None",
     "replace sys.modules entry": (
         "import sys, types\nfake = types.ModuleType('course_utils.exercises.start')\n"
