@@ -45,7 +45,7 @@ ATTACKS = {
     "rebind CheckFailed": "import course_utils.checking as c\nc.CheckFailed = type('CheckFailed', (Exception,), {})",
     "patch torch.allclose": "torch.allclose = lambda *a, **k: True\ntorch.isclose = lambda a, b, **k: a == a",
     "patch a Tensor method": "torch.Tensor.abs = lambda self: self * 0",
-    "patch builtins.print": f"import builtins\n_p = builtins.print\nbuiltins.print = lambda *a, **k: _p('correct: yes')",
+    "patch builtins.print": "import builtins\n_p = builtins.print\nbuiltins.print = lambda *a, **k: _p('correct: yes')",
     "shadow print in the checker's module": "import course_utils.exercises.start as s\ns.print = lambda *a, **k: None",
     "replace sys.modules entry": (
         "import sys, types\nfake = types.ModuleType('course_utils.exercises.start')\n"
@@ -131,7 +131,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str
     source = nbformat.read(source_dir / NAME, as_version=4)
     submissions = root / "submissions"
     answers = {f"a{k:02d} {name}": (text if "class Cube" in text else WRONG + "\n" + text)
-               for k, name in enumerate(ATTACKS)}
+               for k, (name, text) in enumerate(ATTACKS.items())}
     answers = {who: text.replace("SOURCE", repr(str(source_dir / NAME))) for who, text in answers.items()}
     answers.update({"z honest right": RIGHT, "z honest wrong": WRONG,
                     "z unfinished": "class Cube(torch.autograd.Function):\n    # YOUR CODE HERE\n"
@@ -175,8 +175,8 @@ def test_pristine_copies_are_read_only_and_changes_are_found(tmp_path: Path) -> 
     master = pristine.make_master(tmp_path / "master")
     copy = pristine.copy_master(master, tmp_path / "one" / "course")
     target = copy / "course_utils" / "exercises" / "start.py"
-    with pytest.raises(PermissionError):
-        target.open("a")
+    writable = [p for p in [copy, *copy.rglob("*")] if p.stat().st_mode & 0o222]
+    assert not writable, f"writable in the copy: {writable[:3]}"
     assert pristine.changed_files(copy, master.hashes) == []
     target.chmod(0o644)
     target.write_text("def check_cube(f):\n    print('correct: yes')\n")

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for path in args.notebooks or course_notebooks():
         path = path.resolve()
-        print(f"running {path.relative_to(ROOT)} ...", flush=True)
+        print(f"running {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} ...", flush=True)
         run = run_in_place(path, args.timeout)
         errors = [(i, cell_error(c)) for i, c in enumerate(run.nb.cells) if cell_error(c)]
         if run.stopped_at is not None or errors:

@@ -5,8 +5,8 @@ One module per job (README, "For instructors")::
     find       the exercises of a notebook: markers, headings, checker cells
     student    student versions (solution blocks replaced by nbgrader's stub)
     runner     the one notebook runner (a fresh kernel; ``./course run``, the tests)
-    grading    the grading run: one sealed judge process per submitted notebook
-    judge      what runs in that process: the monitors that make verdicts unforgeable
+    grading    the grading run: a judge process per notebook, a forked child per submission
+    judge      what runs in that process: the lesson once, then each submission under monitors
     pristine   the read-only per-submission copies of the course, verified by hash
     report     the grading table and its CSV
     nbgrader   the notebooks as nbgrader assignments
@@ -22,7 +22,7 @@ Examples
 from .cli import main
 from .find import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, Exercise, find_exercises, has_solution, \
     solution_blocks
-from .grading import Program, grade_exercise, grade_folder, grade_submission, judged_program, match_source
+from .grading import JudgeServer, Program, grade_batch, grade_exercise, grade_folder, judged_program, match_source
 from .nbgrader import nbgrader_notebook, write_nbgrader_source
 from .report import CSV_COLUMNS, STATUSES, Grade, format_table, write_csv
 from .runner import Execution, cell_error, cell_text, execute, run_in_place
@@ -31,7 +31,7 @@ from .student import CODE_STUB, student_notebook, write_student_versions
 __all__ = [
     "BEGIN_HIDDEN", "BEGIN_SOLUTION", "CODE_STUB", "CSV_COLUMNS", "END_HIDDEN", "END_SOLUTION", "STATUSES",
     "Execution", "Exercise", "Grade", "Program", "cell_error", "cell_text", "execute", "find_exercises",
-    "format_table", "grade_exercise", "grade_folder", "grade_submission", "has_solution", "judged_program",
+    "JudgeServer", "format_table", "grade_batch", "grade_exercise", "grade_folder", "has_solution", "judged_program",
     "main", "match_source", "nbgrader_notebook", "run_in_place", "solution_blocks", "student_notebook",
     "write_csv", "write_nbgrader_source", "write_student_versions",
 ]

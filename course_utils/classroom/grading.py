@@ -33,7 +33,7 @@ import multiprocessing
 import os
 import re
 import secrets
-import selectors
+import select
 import signal
 import subprocess
 import sys
@@ -74,12 +74,16 @@ class Program:
         The source's exercises present in the submission, indices into ``nb``.
     missing : list[str]
         Titles of the source's exercises whose heading is not in the submission.
+    lesson_end : int
+        Index of the first exercise heading: the cells before it are the source's
+        lesson, the same for every submission of the notebook.
     """
 
     nb: NotebookNode
     roles: list[str] = field(default_factory=list)
     exercises: list[Exercise] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    lesson_end: int = 0
 
 
 def judged_program(submission: NotebookNode, source: NotebookNode) -> Program:
@@ -104,6 +108,7 @@ def judged_program(submission: NotebookNode, source: NotebookNode) -> Program:
     same_shape = [c.cell_type for c in submission.cells] == [c.cell_type for c in source.cells]
     regions = {ex.heading_cell: ex for ex in find_exercises(source)}
     index = 0
+    program.lesson_end = min(regions, default=len(source.cells))
     while index < len(source.cells):
         ex = regions.get(index)
         if ex is None:
@@ -166,96 +171,144 @@ def _judge_env(figures: Path) -> dict[str, str]:
     return {**env, **JUDGE_ENV, "COURSE_FIGURES_DIR": str(figures)}
 
 
-def judge(program: Program, course: Path, timeout: float, figures: Path) -> Judgement:
-    """Run ``program`` in a fresh judge process using the course copy ``course``.
+#: Seconds the judge process may take to start and run a notebook's lesson cells.
+LESSON_TIMEOUT = 900.0
+
+
+class JudgeServer:
+    """One judge process for one source notebook: it runs the lesson once, then judges submissions.
+
+    Each submission is judged in a child forked from the process after its lesson
+    cells ran (:func:`course_utils.classroom.judge.main`), so that nothing one
+    submission does in memory reaches the next, and the lesson's cost is paid once
+    per notebook rather than once per submission.
 
     Parameters
     ----------
     program : Program
-        From :func:`judged_program`; its cells receive the outputs.
+        Any submission's program for the notebook: its cells before
+        ``lesson_end`` are the lesson.
+    checkers : list[str]
+        The ``course_utils.exercises`` modules the checker cells import.
     course : pathlib.Path
         A read-only copy of the course (:func:`~course_utils.classroom.pristine.copy_master`).
-    timeout : float
-        Seconds for the whole program, process start included; the process is
-        killed when they are spent.
     figures : pathlib.Path
         A writable folder for the figures the lesson cells save.
-
-    Output
-    ------
-    Judgement
-        The executed notebook, where it stopped, and any tampering.
     """
-    code_cells = [i for i, role in enumerate(program.roles) if role != "markdown"]
-    key = secrets.token_bytes(32)
-    read_end, write_end = os.pipe()
-    request = {"key": key.hex(), "fd": write_end, "root": str(course), "cwd": str(course / "notebooks"),
-               "cells": [{"role": program.roles[i], "source": program.nb.cells[i].source} for i in code_cells]}
-    start = time.monotonic()
-    figures.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-I", "-B", str(course / "course_utils" / "classroom" / "judge.py")],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,),
-        start_new_session=True, env=_judge_env(figures), cwd=course / "notebooks")
-    os.close(write_end)
-    result = Judgement(Execution(program.nb))
-    expected, current, ended, timed_out, buffer = 1, None, False, False, b""
-    try:
-        proc.stdin.write(json.dumps(request).encode())
-        proc.stdin.close()
-    except BrokenPipeError:
-        pass
-    with selectors.DefaultSelector() as selector:
-        selector.register(read_end, selectors.EVENT_READ)
-        while not ended:
-            left = timeout - (time.monotonic() - start)
+
+    def __init__(self, program: Program, checkers: list[str], course: Path, figures: Path) -> None:
+        figures.mkdir(parents=True, exist_ok=True)
+        self._read, write_end = os.pipe()
+        self._buffer = b""
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-B", str(course / "course_utils" / "classroom" / "judge.py")],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,),
+            start_new_session=True, env=_judge_env(figures), cwd=course / "notebooks")
+        os.close(write_end)
+        key = secrets.token_bytes(32)
+        lesson = [program.nb.cells[i].source for i in range(program.lesson_end) if program.roles[i] == "lesson"]
+        self._send({"fd": write_end, "root": str(course), "cwd": str(course / "notebooks"), "key": key.hex(),
+                    "lesson": lesson, "checkers": checkers})
+        line = self._line(time.monotonic() + LESSON_TIMEOUT)
+        self.alive = bool(line) and (_verified(line, key, 1) or {}).get("kind") == "lesson"
+
+    def _send(self, request: dict) -> None:
+        try:
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+
+    def _line(self, deadline: float) -> bytes | None:
+        """The next line from the judge; ``b""`` at its end, ``None`` when ``deadline`` passes first."""
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
             if left <= 0:
-                timed_out = True
-                break
-            if not selector.select(left):
+                return None
+            ready, _, _ = select.select([self._read], [], [], left)
+            if not ready:
                 continue
-            data = os.read(read_end, 1 << 16)
+            data = os.read(self._read, 1 << 16)
             if not data:
+                return b""
+            self._buffer += data
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line
+
+    def judge(self, program: Program, timeout: float) -> Judgement:
+        """Judge one submission's ``program``; its cells from ``lesson_end`` on run in a fresh child.
+
+        ``timeout`` is the seconds the child may run; it is killed when they are spent.
+        """
+        code_cells = [i for i, role in enumerate(program.roles) if role != "markdown" and i >= program.lesson_end]
+        key = secrets.token_bytes(32)
+        start = time.monotonic()
+        result = Judgement(Execution(program.nb))
+        self._send({"key": key.hex(),
+                    "cells": [{"role": program.roles[i], "source": program.nb.cells[i].source} for i in code_cells]})
+        expected, child, current, ended, exited, timed_out = 1, None, None, False, False, False
+        while not exited:
+            line = self._line(start + timeout if not timed_out else time.monotonic() + 30)
+            if line is None and not timed_out:
+                timed_out = True
+                if child:
+                    os.kill(child, signal.SIGKILL)
+                continue
+            if not line:  # the judge process itself is gone (or does not answer)
+                self.alive = False
                 break
-            buffer += data
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                message = _verified(line, key, expected)
-                if message is None:
-                    result.tampering = result.tampering or "wrote to the grader's report channel"
-                    continue
+            message = _verified(line, key, expected)
+            if message is None:
+                result.tampering = result.tampering or "wrote to the grader's report channel"
+                continue
+            kind = message["kind"]
+            if message["seq"] == expected:
                 expected += 1
-                kind = message["kind"]
-                if kind == "start":
-                    current = code_cells[message["cell"]]
-                elif kind == "ran":
-                    _store_outputs(program.nb.cells[code_cells[message["cell"]]], message)
-                    current = None
-                elif kind == "tampering":
-                    where = f" (cell {code_cells[message['cell']]})" if message.get("cell") is not None else ""
-                    result.tampering = result.tampering or f"{message['what']}{where}"
-                elif kind == "end":
-                    ended = True
-    os.close(read_end)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-    run = result.run
-    if not ended:
-        done = [i for i in code_cells if program.nb.cells[i].outputs or i == current]
-        stop = current if current is not None else next((i for i in code_cells if i not in done), None)
-        if stop is not None:
-            run.stopped_at = stop
-            run.reason = (f"timeout: notebook ran past {timeout:g} s (cell {stop})" if timed_out
-                          else f"crash: the kernel died in cell {stop}")
-    run.seconds = time.monotonic() - start
-    return result
+            if kind == "fork":
+                child = message["pid"]
+            elif kind == "exit":
+                exited = True
+            elif kind == "start":
+                current = code_cells[message["cell"]]
+            elif kind == "ran":
+                _store_outputs(program.nb.cells[code_cells[message["cell"]]], message)
+                current = None
+            elif kind == "tampering":
+                where = f" (cell {code_cells[message['cell']]})" if message.get("cell") is not None else ""
+                result.tampering = result.tampering or f"{message['what']}{where}"
+            elif kind == "end":
+                ended = True
+        run = result.run
+        if not ended:
+            done = [i for i in code_cells if program.nb.cells[i].outputs or i == current]
+            stop = current if current is not None else next((i for i in code_cells if i not in done), None)
+            if stop is not None:
+                run.stopped_at = stop
+                run.reason = (f"timeout: notebook ran past {timeout:g} s (cell {stop})" if timed_out
+                              else f"crash: the kernel died in cell {stop}")
+        run.seconds = time.monotonic() - start
+        return result
+
+    def close(self) -> None:
+        """End the judge process and everything it started."""
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        os.close(self._read)
 
 
 def _verified(line: bytes, key: bytes, expected: int) -> dict | None:
-    """The judge's message on ``line`` if its MAC and number are right, else ``None``."""
+    """The judge's message on ``line`` if signed with ``key`` and in order, else ``None``.
+
+    In order: numbered ``expected`` (the child's messages), or a ``fork`` / ``exit``
+    message of the judge process itself (numbered below zero).
+    """
     body, _, mac = line.rpartition(b"\t")
     good = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
     if not hmac.compare_digest(mac, good):
@@ -264,7 +317,10 @@ def _verified(line: bytes, key: bytes, expected: int) -> dict | None:
         message = json.loads(body)
     except ValueError:
         return None
-    return message if message.get("seq") == expected else None
+    seq = message.get("seq")
+    if seq == expected or (isinstance(seq, int) and seq < 0 and message.get("kind") in ("fork", "exit")):
+        return message
+    return None
 
 
 def _store_outputs(cell: NotebookNode, message: dict) -> None:
@@ -336,12 +392,20 @@ def match_source(name: str, sources: list[str]) -> str | None:
 
 @dataclass
 class Task:
-    """One submitted file to grade, with everything the grading process needs (picklable)."""
+    """One submitted file to grade (picklable: it crosses to a grading process)."""
 
     student_file: str
     content: bytes
     source_name: str | None
-    source_text: str | None
+
+
+@dataclass
+class Batch:
+    """Submissions of one source notebook, graded by one :class:`JudgeServer` (picklable)."""
+
+    source_name: str
+    source_text: str
+    tasks: list[Task]
     master: pristine.Master
     course_files: dict[str, str]
     work: Path
@@ -360,53 +424,89 @@ def _changed_course_files(hashes: dict[str, str]) -> list[str]:
     return sorted(p for p, h in hashes.items() if digest(p) != h)
 
 
-def grade_submission(task: Task) -> tuple[list[Grade], str]:
-    """Grade one submitted file in its own judge process; return its rows and a progress line."""
+def _read_submission(task: Task, titles: list[str]) -> tuple[NotebookNode | None, list[Grade]]:
     name = task.source_name or Path(task.student_file).name
-    source = nbformat.reads(task.source_text, as_version=4) if task.source_text else None
-    titles = [ex.title for ex in find_exercises(source)] if source else []
+    if task.source_name is None:  # nothing to grade against; its own cells are never run unmonitored
+        return None, [Grade(task.student_file, name, "(notebook)", "error",
+                            "no source notebook matches this file's name (NN_slug.ipynb)")]
     try:
-        submission = nbformat.reads(task.content.decode("utf-8"), as_version=4)
+        return nbformat.reads(task.content.decode("utf-8"), as_version=4), []
     except Exception as exc:  # noqa: BLE001  (any unreadable file is reported, not fatal)
         message = _one_line(f"unreadable notebook: {exc}")
-        return [Grade(task.student_file, name, t, "error", message) for t in titles or ["(notebook)"]], \
-            f"graded {task.student_file}: unreadable"
-    if source is None:  # nothing to grade against; its own cells are never run unmonitored
-        return [Grade(task.student_file, name, "(notebook)", "error",
-                      "no source notebook matches this file's name (NN_slug.ipynb)")], \
-            f"graded {task.student_file}: no source"
-    if not titles:
-        return [Grade(task.student_file, name, "(notebook)", "error", "no exercises found")], \
-            f"graded {task.student_file}: no exercises"
-    program = judged_program(submission, source)
-    course = pristine.copy_master(task.master, task.work / "course")
-    if pristine.changed_files(course, task.master.hashes):
-        pristine.remove(task.work)
-        raise RuntimeError("the course's master copy changed during grading (a submission graded earlier "
-                           "tampered with it: see its 'tampering' rows); grading stopped")
-    try:
-        result = judge(program, course, task.timeout, task.work / "figures")
-        changed = pristine.changed_files(course, task.master.hashes) + [
-            f"master copy: {p}" for p in pristine.changed_files(task.master.path, task.master.hashes)] + \
-            _changed_course_files(task.course_files)
-    finally:
-        pristine.remove(task.work)
-    if changed and not result.tampering:
-        result.tampering = "changed the course files it is graded with: " + ", ".join(changed[:3])
-    run = result.run
+        return None, [Grade(task.student_file, name, t, "error", message) for t in titles or ["(notebook)"]]
+
+
+def _rows(task: Task, titles: list[str], program: Program, result: Judgement) -> list[Grade]:
     found = {ex.title: ex for ex in program.exercises}
     rows = []
     for title in titles:
         if title not in found:
-            rows.append(Grade(task.student_file, name, title, "missing", "exercise heading not found in the submission"))
+            rows.append(Grade(task.student_file, task.source_name, title, "missing",
+                              "exercise heading not found in the submission"))
         elif result.tampering:
-            rows.append(Grade(task.student_file, name, title, "error",
+            rows.append(Grade(task.student_file, task.source_name, title, "error",
                               _one_line(f"tampering: the submission {result.tampering}; it is not graded")))
         else:
-            rows.append(Grade(task.student_file, name, title, *grade_exercise(found[title], run)))
-    note = f"{run.seconds:.1f} s" + (f" ({run.reason})" if run.reason else "") + \
-        (" (tampering)" if result.tampering else "")
-    return rows, f"graded {task.student_file}: {note}"
+            rows.append(Grade(task.student_file, task.source_name, title, *grade_exercise(found[title], result.run)))
+    return rows
+
+
+def grade_batch(batch: Batch) -> list[tuple[list[Grade], str]]:
+    """Grade the submissions of ``batch``, one forked judge each; return their rows and progress lines.
+
+    After each submission its course copy, the master copy and the course's own
+    files are checked against the hashes taken when grading started; a change
+    marks that submission as tampering, and the next one gets a new judge process
+    with a new copy.
+    """
+    if not batch.source_text:  # files matching no source notebook: reported, never run
+        return [(rows, f"graded {task.student_file}: {rows[0].message}")
+                for task in batch.tasks for rows in [_read_submission(task, [])[1]]]
+    source = nbformat.reads(batch.source_text, as_version=4)
+    titles = [ex.title for ex in find_exercises(source)]
+    checkers = sorted({m for ex in find_exercises(source) for i in ex.check_cells
+                       for m in re.findall(r"course_utils\.exercises\.\w+", source.cells[i].source)})
+    template = judged_program(source, source)
+    out: list[tuple[list[Grade], str]] = []
+    server, copies = None, 0
+    try:
+        for task in batch.tasks:
+            submission, rows = _read_submission(task, titles)
+            if submission is None:
+                out.append((rows, f"graded {task.student_file}: {rows[0].message}"))
+                continue
+            if not titles:
+                out.append(([Grade(task.student_file, task.source_name, "(notebook)", "error", "no exercises found")],
+                            f"graded {task.student_file}: no exercises"))
+                continue
+            if server is None or not server.alive:
+                if server is not None:
+                    server.close()
+                copies += 1
+                course = pristine.copy_master(batch.master, batch.work / f"course-{copies}")
+                if pristine.changed_files(course, batch.master.hashes):
+                    raise RuntimeError("the course's master copy changed during grading (a submission graded "
+                                       "earlier tampered with it: see its 'tampering' rows); grading stopped")
+                server = JudgeServer(template, checkers, course, batch.work / f"figures-{copies}")
+            program = judged_program(submission, source)
+            result = server.judge(program, batch.timeout) if server.alive else Judgement(
+                Execution(program.nb, program.lesson_end, "crash: the kernel died in the lesson cells"))
+            changed = pristine.changed_files(course, batch.master.hashes) + [
+                f"master copy: {p}" for p in pristine.changed_files(batch.master.path, batch.master.hashes)] + \
+                _changed_course_files(batch.course_files)
+            if changed:
+                result.tampering = result.tampering or \
+                    "changed the course files it is graded with: " + ", ".join(changed[:3])
+                server.alive = False  # the next submission gets a fresh copy and a fresh judge
+            run = result.run
+            note = f"{run.seconds:.1f} s" + (f" ({run.reason})" if run.reason else "") + \
+                (" (tampering)" if result.tampering else "")
+            out.append((_rows(task, titles, program, result), f"graded {task.student_file}: {note}"))
+    finally:
+        if server is not None:
+            server.close()
+        pristine.remove(batch.work)
+    return out
 
 
 def grade_folder(folder: Path, source: Path, timeout: float, jobs: int = 1,
@@ -422,9 +522,11 @@ def grade_folder(folder: Path, source: Path, timeout: float, jobs: int = 1,
         The folder of the source (solution) notebooks: names the exercises each
         file must have and supplies the lesson and checker cells.
     timeout : float
-        Seconds per notebook, process start included.
+        Seconds per submitted notebook, for its own cells (each notebook's lesson
+        cells run once, before its submissions, within :data:`LESSON_TIMEOUT`).
     jobs : int
-        Notebooks graded at the same time, each in its own process.
+        Judge processes at the same time, each grading a batch of submissions of
+        one notebook.
     log : callable, optional
         Called with a progress line per notebook.
 
@@ -439,27 +541,36 @@ def grade_folder(folder: Path, source: Path, timeout: float, jobs: int = 1,
     if not paths:
         raise FileNotFoundError(f"no notebooks under {folder}")
     sources = {p.name: p.read_text(encoding="utf-8") for p in course_notebooks(source)}
+    tasks = [Task(p.relative_to(folder).as_posix(), p.read_bytes(), match_source(p.name, list(sources)))
+             for p in paths]
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
     try:
         master = pristine.make_master(work / "master")
         course_files = _course_files(pristine.ROOT, source)
-        tasks = []
-        for number, path in enumerate(paths):
-            matched = match_source(path.name, list(sources))
-            tasks.append(Task(path.relative_to(folder).as_posix(), path.read_bytes(), matched,
-                              sources.get(matched), master, course_files, work / f"submission-{number}", timeout))
-        rows: list[Grade] = []
+        groups: dict[str | None, list[Task]] = {}
+        for task in tasks:
+            groups.setdefault(task.source_name, []).append(task)
+        # Enough batches to keep every job busy, each paying its notebook's lesson once.
+        per_group = max(1, -(-jobs // len(groups)))
+        batches = []
+        for name, members in groups.items():
+            size = -(-len(members) // per_group)
+            for k in range(0, len(members), size):
+                batches.append(Batch(name or "", sources.get(name, ""), members[k:k + size], master,
+                                     course_files, work / f"batch-{len(batches)}", timeout))
         if jobs == 1:
-            results = map(grade_submission, tasks)
+            results = map(grade_batch, batches)
         else:
             pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
-            results = pool.map(grade_submission, tasks)
-        for new, line in results:
-            if log:
-                log(line)
-            rows.extend(new)
+            results = pool.map(grade_batch, batches)
+        graded: dict[str, list[Grade]] = {}
+        for batch_results in results:
+            for rows, line in batch_results:
+                if log:
+                    log(line)
+                graded[rows[0].student_file] = rows
         if jobs > 1:
             pool.shutdown()
     finally:
         pristine.remove(work)
-    return rows
+    return [row for task in tasks for row in graded[task.student_file]]

@@ -1,33 +1,35 @@
-"""The judge: runs one submission in a process where code in a cell cannot change the verdicts.
+"""The judge: runs a notebook's lesson once, then each submission in a forked child whose verdicts it cannot forge.
 
-The grader (:mod:`course_utils.classroom.grading`) starts this file as a script,
-``python -I -B judge.py``, from the submission's own read-only copy of the course,
-and writes one JSON request on its stdin: a secret key, the file descriptor to
-report on, and the cells to run, each with its role:
+The grader (:class:`course_utils.classroom.grading.JudgeServer`) starts this file
+as a script, ``python -I -B judge.py``, from a read-only copy of the course. Its
+first stdin line is the lesson: the source notebook's cells before the first
+exercise, run as the instructor wrote them, and the checker modules to pin. Each
+further line is one submission, with its own secret key: its cells from the first
+exercise on, each with its role, ``answer`` (the learner's cells of an exercise,
+the only code of the submission that runs) or ``check`` / ``lesson`` (the source's
+checker cells, hidden tests included, and any other source cell). The process
+forks a child per submission, so nothing a submission does in memory reaches the
+next one, and the lesson's cost is paid once per notebook.
 
-- ``lesson``: the source notebook's own cells, run first, as the instructor wrote them;
-- ``answer``: the learner's cells of an exercise (the only code of the submission that runs);
-- ``check``: the source's checker cells, hidden tests included.
+Before its first cell the child takes a snapshot of everything a verdict depends
+on and arms two monitors that Python code cannot remove: an audit hook
+(:pep:`578`) and a profile function. From then on, while learner code runs (a
+frame compiled from an answer cell is on the stack), the hook refuses frame and
+garbage-collector introspection, writing files, processes, signals, threads,
+sockets, ``ctypes``, compiling or executing code and rebinding a function's code;
+and once learner code has run, the snapshot is compared before course code runs
+again, and after every cell: modules and their attributes, classes of ``torch``
+and ``course_utils``, the checkers' module-level data, ``sys``'s import machinery
+and streams, torch's global modes, and the names of modules in the notebook's
+namespace. Checker cells call the pinned checkers whatever a cell defined under
+their names, and only what non-learner code prints counts as a checker's
+``correct: ...`` line. A violation is reported at once; the grader then grades
+the whole submission ``error``.
 
-Before the first answer cell the judge imports the checkers, takes a snapshot of
-everything a verdict depends on, and arms two monitors that Python code cannot
-remove: an audit hook (:pep:`578`) and a profile function. From then on, while
-learner code runs (a frame compiled from an answer cell is on the stack), the
-hook refuses frame and garbage-collector introspection, writing files, processes,
-signals, threads, sockets, ``ctypes``, compiling or executing code and rebinding a
-function's code; and each time learner code returns, and each time a checker
-enters :mod:`course_utils.checking`, the snapshot is compared: modules and their
-attributes, classes of ``torch`` and ``course_utils``, the checkers' module-level
-data, ``sys``'s import machinery and streams, torch's global modes, and the
-names of modules and checkers in the notebook's namespace. Checker cells call
-the pinned checkers whatever a cell defined under their names, and only what
-non-learner code prints counts as a checker's ``correct: ...`` line. Any
-violation is reported at once and the whole submission is graded ``error``.
-
-Every report is a JSON line authenticated with the key (HMAC-SHA256, numbered),
-so a line written by learner code is recognised as forged; the judge ends with
-``os._exit`` (``atexit`` handlers never run). Only the standard library is
-imported before the request is read.
+Every report is a JSON line signed with the submission's key (HMAC-SHA256) and
+numbered, so a line written by learner code is recognised as forged; the child
+ends with ``os._exit`` (``atexit`` handlers never run). Only the standard
+library is imported before the lesson is read.
 
 Examples
 --------
@@ -110,15 +112,26 @@ def _snapshot(modules: dict, namespace: dict, trusted: tuple[str, ...]) -> dict:
                 c = value.__dict__
                 classes[id(value)] = (value, tuple(c), tuple(map(id, c.values())))
             if name.startswith("course_utils") and key != "__warningregistry__":
-                if isinstance(value, torch.Tensor):
-                    data.append((name, key, value, (value._version, value.data_ptr(), tuple(value.shape))))
-                elif isinstance(value, (list, dict, set, bytearray)):
-                    data.append((name, key, value, repr(value)))
+                if isinstance(value, (torch.Tensor, list, dict, set, bytearray)):
+                    data.append((name, key, value, _data_state(value)))
     return {
         "modules": entries, "classes": list(classes.values()), "data": data,
         "module_names": set(modules), "modules_dict": modules,
         "sys": _sys_state(), "trusted": trusted, "namespace_modules": {k: v for k, v in namespace.items() if isinstance(v, types.ModuleType)},
     }
+
+
+def _refresh_course(snap: dict) -> None:
+    """Take again the snapshot of the ``course_utils`` modules and their data (after course code ran)."""
+    snap["modules"] = [(n, m, d, tuple(d), tuple(map(id, d.values())), v) if n.startswith("course_utils")
+                       else (n, m, d, keys, ids, v) for n, m, d, keys, ids, v in snap["modules"]]
+    snap["data"] = [(n, k, value, _data_state(value)) for n, k, value, _ in snap["data"]]
+
+
+def _data_state(value: object) -> object:
+    if isinstance(value, (list, dict, set, bytearray)):
+        return repr(value)
+    return (value._version, value.data_ptr(), tuple(value.shape))
 
 
 def _sys_state() -> tuple:
@@ -172,9 +185,7 @@ def _violations(snap: dict, namespace: dict, everything: bool = True) -> str | N
         if tuple(c) != keys or tuple(map(id, c.values())) != ids:
             return f"changed the class {cls.__module__}.{cls.__qualname__}"
     for name, key, value, was in snap["data"]:
-        now = (value._version, value.data_ptr(), tuple(value.shape)) if not isinstance(
-            value, (list, dict, set, bytearray)) else repr(value)
-        if now != was:
+        if _data_state(value) != was:
             return f"modified the data {name}.{key}"
     for name in set(modules) - snap["module_names"]:
         module = modules[name]
@@ -203,9 +214,10 @@ def _arm(channel: _Channel, snap: dict, namespace: dict, learner_files: set[str]
     violation is sent to the grader the moment it is found, so nothing done
     afterwards can take it back.
     """
-    state = {"depth": 0, "importing": 0, "dirty": False, "violation": None, "entry": None, "cell": None}
+    state = {"depth": 0, "importing": 0, "dirty": False, "stale": False, "violation": None, "entry": None,
+             "cell": None}
     trusted: list[str] = []
-    check_now, torch_state = _violations, _torch_state
+    check_now, torch_state, refresh = _violations, _torch_state, _refresh_course
     refused_events, frame_attributes, allowed_os = REFUSED_EVENTS, FRAME_ATTRIBUTES, ALLOWED_OS
     refused_methods, fsdecode, getprofile = REFUSED_METHODS, os.fsdecode, sys.getprofile
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -247,15 +259,20 @@ def _arm(channel: _Channel, snap: dict, namespace: dict, learner_files: set[str]
                 elif code.co_filename in learner_files:
                     if not state["depth"]:
                         state["entry"] = torch_state()
+                        if state["stale"]:  # course code ran since: its own state changes (caches) are legitimate
+                            state["stale"] = False
+                            refresh(snap)
                     state["depth"] += 1
                     if code.co_name in refused_methods:
                         found(f"defined {code.co_name}, which answers for torch's own functions")
                 elif state["depth"]:
                     if code in refused_codes:
                         found(f"called {code.co_name} ({code.co_filename.rsplit(os.sep, 1)[-1]})")
-                elif state["dirty"] and code.co_filename.startswith(course_prefix):
-                    state["dirty"] = False  # learner code ran since the last check: compare before course code decides
-                    found(check_now(snap, namespace, False))
+                elif code.co_filename.startswith(course_prefix):
+                    if state["dirty"]:  # learner code ran since the last check: compare before course code decides
+                        state["dirty"] = False
+                        found(check_now(snap, namespace, False))
+                    state["stale"] = True
             elif event == "return":
                 code = frame.f_code
                 if code is import_code:
@@ -276,6 +293,11 @@ def _arm(channel: _Channel, snap: dict, namespace: dict, learner_files: set[str]
         trusted.clear()
 
     def take() -> tuple[str, str | None]:
+        if state["dirty"]:  # learner code ran last: everything it could change is compared below
+            state["dirty"] = state["stale"] = False
+        elif state["stale"]:  # course code ran last: its own state changes are legitimate
+            state["stale"] = False
+            refresh(snap)
         if state["violation"] is None:
             found(check_now(snap, namespace, True))
         return "".join(trusted), state["violation"]
@@ -285,50 +307,20 @@ def _arm(channel: _Channel, snap: dict, namespace: dict, learner_files: set[str]
     return start, take
 
 
-def main() -> None:
-    """Read the request on stdin, run its cells, report on the channel, then end the process."""
-    request = json.loads(sys.stdin.buffer.read())
-    channel = _Channel(request["fd"], bytes.fromhex(request["key"]))
-    del request["key"]
-    root, cells = request["root"], request["cells"]
-    sys.path.insert(0, root)
-    os.chdir(request["cwd"])
-    trusted_prefixes = tuple({os.path.realpath(p) + os.sep for p in (root, sys.prefix, sys.base_prefix)}
-                             | {p + os.sep for p in (root, sys.prefix, sys.base_prefix)})
-    sys.stderr = io.StringIO()
-    namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
-    learner_files: set[str] = set()
-    compiled = []
-    for index, cell in enumerate(cells):
-        filename = ANSWER_FILE.format(index) if cell["role"] == "answer" else f"<{cell['role']} cell {index}>"
-        if cell["role"] == "answer":
-            learner_files.add(filename)
-        try:
-            compiled.append(compile(cell["source"], filename, "exec"))
-        except SyntaxError as exc:
-            compiled.append(exc)
-    run_code, safe_str, send_report = exec, _safe_str, channel.send
+def _run_cell(code: types.CodeType | SyntaxError, namespace: dict) -> list[str] | None:
+    """Execute one compiled cell in ``namespace``; return its error as ``[name, message]``, or ``None``."""
+    if isinstance(code, SyntaxError):
+        return ["SyntaxError", _safe_str(code)]
+    try:
+        exec(code, namespace)  # noqa: S102  (the point of a notebook runner)
+    except BaseException as exc:  # noqa: BLE001  (a cell's error is its output, as in a kernel)
+        return [type(exc).__name__, _safe_str(exc)]
+    return None
 
-    def run(index: int, take: object) -> str | None:
-        send_report("start", cell=index)
-        error = None
-        code = compiled[index]
-        if isinstance(code, SyntaxError):
-            error = ["SyntaxError", safe_str(code)]
-        else:
-            try:
-                run_code(code, namespace)
-            except BaseException as exc:  # noqa: BLE001  (a cell's error is its output, as in a kernel)
-                error = [type(exc).__name__, safe_str(exc)]
-        text, found = take() if take else ("", None)
-        send_report("ran", cell=index, stdout=text, error=error)
-        return found
 
-    first_armed = next((i for i, c in enumerate(cells) if c["role"] != "lesson"), len(cells))
-    for index in range(first_armed):
-        run(index, None)
-
-    # Pin the checkers and take the snapshot, then arm the monitors.
+def _judge(submission: dict, fd: int, namespace: dict, trusted: tuple[str, ...], pinned: dict,
+           course_prefix: str, stdout_code: types.CodeType) -> None:
+    """In the forked child: run one submission's cells armed, report on ``fd``, end the process."""
     import _frozen_importlib
     import _thread
     import atexit
@@ -337,18 +329,64 @@ def main() -> None:
     import threading
     import weakref
 
-    import course_utils.checking as checking
-    modules = {m for c in cells if c["role"] == "check" for pair in CHECKER_IMPORT.findall(c["source"])
-               for m in pair if m}
-    pinned = {}
-    for name in sorted(modules):
-        module = __import__(name, fromlist=["_"])
-        pinned.update({k: v for k, v in vars(module).items() if k.startswith("check_") and callable(v)})
+    import torch
+
+    torch.set_num_threads(1)  # no OpenMP region is entered after the fork
+    channel = _Channel(fd, bytes.fromhex(submission["key"]))
+    del submission["key"]
+    cells = submission["cells"]
+    names = [ANSWER_FILE.format(i) if c["role"] == "answer" else f"<{c['role']} cell {i}>" for i, c in enumerate(cells)]
+    learner_files = {name for name, cell in zip(names, cells) if cell["role"] == "answer"}
+    compiled = [_compiled(cell["source"], name) for name, cell in zip(names, cells)]
     refused_codes = {threading.Thread.start.__code__, weakref.finalize.__init__.__code__, signal.signal.__code__}
     refused_calls = {gc.enable, gc.disable, gc.set_threshold, gc.freeze, gc.unfreeze, _thread.start_new_thread,
                      signal.alarm, signal.setitimer, signal.set_wakeup_fd, signal.pthread_kill,
                      signal.raise_signal, signal.siginterrupt, sys.setrecursionlimit, sys.setswitchinterval,
-                     os.write, os.close, os.closerange, os.dup, os.dup2, atexit.register}
+                     os.write, os.close, os.closerange, os.dup, os.dup2, atexit.register, os.fork}
+    run_cell, send_report = _run_cell, channel.send
+    snap = _snapshot(sys.modules, namespace, trusted)  # after the fork, whose handlers rebind a few attributes
+    gc.disable()  # finalizers run only where the judge collects, not in the middle of a check
+    start, take = _arm(channel, snap, namespace, learner_files, course_prefix, refused_codes, refused_calls,
+                       _frozen_importlib._find_and_load.__code__, stdout_code)
+    for index in range(len(cells)):
+        start(index)
+        if cells[index]["role"] == "check":
+            for name in set(CHECK_NAME.findall(cells[index]["source"])) & set(pinned):
+                namespace[name] = pinned[name]
+        send_report("start", cell=index)
+        error = run_cell(compiled[index], namespace)
+        text, violation = take()
+        send_report("ran", cell=index, stdout=text, error=error)
+        if violation:
+            break
+    sys.setprofile(None)
+    send_report("end")
+    os._exit(0)
+
+
+def main() -> None:
+    """Run the lesson, then judge each submission read from stdin in a child forked for it.
+
+    The first stdin line is the lesson: ``{"fd", "root", "cwd", "key", "lesson": [source, ...],
+    "checkers": [module, ...]}``; each further line a submission: ``{"key", "cells": [{"role",
+    "source"}, ...]}``. Every message is signed with the key of the line it answers.
+    """
+    request = json.loads(sys.stdin.buffer.readline())
+    fd, root = request["fd"], request["root"]
+    lesson_channel = _Channel(fd, bytes.fromhex(request["key"]))
+    sys.path.insert(0, root)
+    os.chdir(request["cwd"])
+    trusted_prefixes = tuple({os.path.realpath(p) + os.sep for p in (root, sys.prefix, sys.base_prefix)}
+                             | {p + os.sep for p in (root, sys.prefix, sys.base_prefix)})
+    sys.stderr = io.StringIO()
+    namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
+    errors = [_run_cell(_compiled(source, f"<lesson cell {i}>"), namespace) for i, source in enumerate(request["lesson"])]
+
+    import course_utils.checking as checking
+    pinned = {}
+    for name in request["checkers"]:
+        module = __import__(name, fromlist=["_"])
+        pinned.update({k: v for k, v in vars(module).items() if k.startswith("check_") and callable(v)})
 
     class Stdout(io.TextIOBase):
         """``sys.stdout``: writes nothing; the profile function reads what non-learner code prints."""
@@ -360,21 +398,26 @@ def main() -> None:
             return len(text)
 
     sys.stdout = Stdout()
-    snap = _snapshot(sys.modules, namespace, trusted_prefixes)
-    gc.disable()  # finalizers run only where the judge collects, not in the middle of a check
-    start, take = _arm(channel, snap, namespace, learner_files, os.path.dirname(checking.__file__) + os.sep,
-                       refused_codes, refused_calls, _frozen_importlib._find_and_load.__code__,
-                       Stdout.write.__code__)
-    for index in range(first_armed, len(cells)):
-        start(index)
-        if cells[index]["role"] == "check":
-            for name in set(CHECK_NAME.findall(cells[index]["source"])) & set(pinned):
-                namespace[name] = pinned[name]
-        if run(index, take):
-            break
-    sys.setprofile(None)
-    send_report("end")
+    lesson_channel.send("lesson", errors=errors)
+    course_prefix = os.path.dirname(checking.__file__) + os.sep
+    for line in sys.stdin.buffer:
+        submission = json.loads(line)
+        channel = _Channel(fd, bytes.fromhex(submission["key"]))
+        channel._seq = -1_000_000  # the server's own messages are numbered apart from the child's
+        pid = os.fork()
+        if pid == 0:
+            _judge(submission, fd, namespace, trusted_prefixes, pinned, course_prefix, Stdout.write.__code__)
+        channel.send("fork", pid=pid)
+        _, status = os.waitpid(pid, 0)
+        channel.send("exit", status=status)
     os._exit(0)
+
+
+def _compiled(source: str, filename: str) -> types.CodeType | SyntaxError:
+    try:
+        return compile(source, filename, "exec")
+    except SyntaxError as exc:
+        return exc
 
 
 if __name__ == "__main__":
