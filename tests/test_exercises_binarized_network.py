@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from course_utils import CheckFailed
 from course_utils.binarize import BinaryLinear
@@ -36,7 +37,7 @@ def test_wrong_answers_are_explained() -> None:
 
 def test_each_stated_constraint_is_enforced() -> None:
     # "without converting to +-1 floats": right values, through a float matrix product
-    with pytest.raises(CheckFailed, match="without converting to \\+-1 floats: .*created a floating-point tensor"):
+    with pytest.raises(CheckFailed, match=r"without converting to \+-1 floats: .*created a floating-point tensor"):
         check_binary_matmul(lambda a, b: (torch.where(a, 1.0, -1.0) @ torch.where(b, 1.0, -1.0).T).long())
     # "the integer tensor": right values, returned as floats at the very end
     with pytest.raises(CheckFailed, match="return an integer tensor"):

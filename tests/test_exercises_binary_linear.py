@@ -1,6 +1,7 @@
 """The checkers of notebook 08's exercises: right answers pass, plausible wrong ones fail saying why."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -37,6 +38,22 @@ class ParabolaNoWindow(ParabolaSign):  # forgot that the slope is zero outside [
         return g * torch.where(x < 0, 2 + 2 * x, 2 - 2 * x)
 
 
+class ParabolaNumpySign(ParabolaSign):  # right values, but NumPy: breaks "only torch operations"
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        signs = np.where(x.detach().cpu().numpy() < 0, -1.0, 1.0)
+        return torch.from_numpy(signs).to(device=x.device, dtype=x.dtype)
+
+
+class ParabolaItemSlope(ParabolaSign):  # right values, but a Python loop over .item()
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        slopes = [(2 - 2 * abs(v)) if abs(v) < 1 else 0.0 for v in (x.flatten()[i].item() for i in range(x.numel()))]
+        return g * torch.tensor(slopes, dtype=x.dtype, device=x.device).reshape(x.shape)
+
+
 def solution(x, w):
     x = x.detach().clone().requires_grad_(True)
     w = w.detach().clone().requires_grad_(True)
@@ -70,6 +87,13 @@ def test_parabola_checker_names_the_wrong_value() -> None:
         check_parabola_sign(ParabolaTorchSign.apply)
     with pytest.raises(CheckFailed, match=r"grad of x: 2 of 12 values differ; .*\(input -2\): yours -2, expected 0"):
         check_parabola_sign(ParabolaNoWindow.apply)
+
+
+def test_parabola_checker_requires_torch_operations_only() -> None:
+    # Both are right in value and gradient on the CPU; only the stated constraint is broken.
+    for wrong in (ParabolaNumpySign, ParabolaItemSlope):
+        with pytest.raises(CheckFailed, match=r"use only torch operations, so that it runs on any device"):
+            check_parabola_sign(wrong.apply)
 
 
 def test_assignment_checker_says_which_gradient_and_where() -> None:

@@ -88,5 +88,5 @@ def test_each_stated_constraint_is_enforced() -> None:
         check_logistic_errors(GradientForU.apply)
     with pytest.raises(CheckFailed, match="floats of p's dtype"):
         check_logistic_errors(Float32Errors.apply)
-    with pytest.raises(CheckFailed, match="custom torch.autograd.Function"):
+    with pytest.raises(CheckFailed, match=r"custom torch.autograd.Function"):
         check_logistic_errors(detach_trick)

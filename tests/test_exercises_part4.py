@@ -43,11 +43,11 @@ def test_tanh_jvp(capsys) -> None:
     assert "correct: Tanh" in capsys.readouterr().out
     with pytest.raises(CheckFailed, match="no jvp staticmethod"):
         ex.check_tanh_jvp(_tanh())
-    with pytest.raises(CheckFailed, match="tangent of the output: .* values differ"):
+    with pytest.raises(CheckFailed, match=r"tangent of the output: .* values differ"):
         ex.check_tanh_jvp(_tanh(lambda ctx, t: t))
     with pytest.raises(CheckFailed, match="does jvp multiply by x_tangent"):
         ex.check_tanh_jvp(_tanh(lambda ctx, t: 1 - ctx.saved_tensors[0] ** 2))
-    with pytest.raises(CheckFailed, match="ctx.save_for_forward"):
+    with pytest.raises(CheckFailed, match=r"ctx.save_for_forward"):
         ex.check_tanh_jvp(_tanh(_jvp_right, save_for_forward=False))
 
 
@@ -68,7 +68,7 @@ class OldStyleTanh(torch.autograd.Function):  # forward(ctx, x): refused by torc
 
 
 def test_tanh_jvp_needs_the_setup_context_style() -> None:
-    with pytest.raises(CheckFailed, match="RuntimeError: .*setup_context.* -- use the setup_context style"):
+    with pytest.raises(CheckFailed, match=r"RuntimeError: .*setup_context.* -- use the setup_context style"):
         ex.check_tanh_jvp(OldStyleTanh.apply)
 
 
@@ -99,7 +99,7 @@ def _hardtanh_inplace(mark: bool = True, inplace: bool = True, mask=lambda x: x.
 def test_hardtanh_inplace(capsys) -> None:
     ex.check_hardtanh_inplace(_hardtanh_inplace())
     assert "correct: HardTanhInplace" in capsys.readouterr().out
-    with pytest.raises(CheckFailed, match="not the input tensor itself: .*ctx.mark_dirty"):
+    with pytest.raises(CheckFailed, match=r"not the input tensor itself: .*ctx.mark_dirty"):
         ex.check_hardtanh_inplace(_hardtanh_inplace(mark=False))
     with pytest.raises(CheckFailed, match="not the input tensor itself"):
         ex.check_hardtanh_inplace(_hardtanh_inplace(inplace=False))
@@ -158,7 +158,7 @@ def test_sigmoid_backward_function(capsys) -> None:
     assert "correct: Sigmoid" in capsys.readouterr().out
     with pytest.raises(CheckFailed, match="backward is not its own Function: the gradient's grad_fn is MulBackward0"):
         ex.check_sigmoid_backward_function(_sigmoid(as_function=False))
-    with pytest.raises(CheckFailed, match="second derivative: .* values differ"):
+    with pytest.raises(CheckFailed, match=r"second derivative: .* values differ"):
         ex.check_sigmoid_backward_function(_sigmoid(d_dy=False))
 
 
@@ -194,7 +194,7 @@ def test_numpy_tanh_vmap(capsys) -> None:
         ex.check_numpy_tanh_vmap(_numpy_tanh(generate=True))
     with pytest.raises(CheckFailed, match=r"in_dims=1\).*where is it"):
         ex.check_numpy_tanh_vmap(_numpy_tanh(lambda cls, in_dims, x: (cls.apply(x), 0)))
-    with pytest.raises(CheckFailed, match="pass NumpyTanh.apply"):
+    with pytest.raises(CheckFailed, match=r"pass NumpyTanh.apply"):
         ex.check_numpy_tanh_vmap(torch.tanh)
     with pytest.raises(CheckFailed, match=r"forward computes with torch \(torch.tanh\)"):
         ex.check_numpy_tanh_vmap(_numpy_tanh(lambda cls, in_dims, x: (cls.apply(x), in_dims[0]),
@@ -231,13 +231,13 @@ def _sigmoid_op(name: str, fake: str = "right", autograd: bool = True, body: str
 def test_numpy_sigmoid_op(capsys) -> None:
     ex.check_numpy_sigmoid_op(_sigmoid_op("right"))
     assert "correct: the sigmoid op" in capsys.readouterr().out
-    with pytest.raises(CheckFailed, match="opcheck: test_faketensor failed: .*no fake impl"):
+    with pytest.raises(CheckFailed, match=r"opcheck: test_faketensor failed: .*no fake impl"):
         ex.check_numpy_sigmoid_op(_sigmoid_op("no_fake", fake="none"))
-    with pytest.raises(CheckFailed, match="opcheck: test_faketensor failed: .*Dtypes"):
+    with pytest.raises(CheckFailed, match=r"opcheck: test_faketensor failed: .*Dtypes"):
         ex.check_numpy_sigmoid_op(_sigmoid_op("wrong_fake", fake="float32"))
     with pytest.raises(CheckFailed, match="no autograd formula was registered"):
         ex.check_numpy_sigmoid_op(_sigmoid_op("no_autograd", autograd=False))
-    with pytest.raises(CheckFailed, match="must be made with @torch.library.custom_op"):
+    with pytest.raises(CheckFailed, match=r"must be made with @torch.library.custom_op"):
         ex.check_numpy_sigmoid_op(torch.sigmoid)
     with pytest.raises(CheckFailed, match=r"computes with torch \(torch.sigmoid\): compute with NumPy"):
         ex.check_numpy_sigmoid_op(_sigmoid_op("torch_body", body="torch"))

@@ -39,6 +39,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 from course_utils.notebooks import course_notebooks  # noqa: E402  (the one list of the course's notebooks)
+
 NOTEBOOKS = course_notebooks()
 ARTEFACTS = ROOT / "build" / "jupyterlab"  # screenshots and the server log, not committed
 

@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 from course_utils.notebooks import course_notebooks  # noqa: E402  (the one list of the course's notebooks)
+
 NOTEBOOKS = course_notebooks()
 MAX_BYTES = 1_000_000
 LEAK = re.compile(r"/work/|/tmp/|/root/|/home/[a-z]|/Users/|[A-Z]:\\\\|0x[0-9a-fA-F]{8,}")

@@ -67,8 +67,10 @@ REFUSED_METHODS = ("__torch_function__", "__torch_dispatch__", "__instancecheck_
 #: Top-level packages whose modules are compared each time learner code has run (all are, after each cell).
 VERDICT_PACKAGES = ("builtins", "course_utils", "torch", "numpy", "__main__")
 CHECK_NAME = re.compile(r"\bcheck_\w+")
-CHECKER_IMPORT = re.compile(r"^\s*(?:from\s+(course_utils\.exercises\.\w+)\s+import|import\s+(course_utils\.exercises\.\w+))",
-                            re.M)
+CHECKER_IMPORT = re.compile(
+    r"^\s*(?:from\s+(course_utils\.exercises\.\w+)\s+import|import\s+(course_utils\.exercises\.\w+))",
+    re.M,
+)
 
 
 class _Channel:
@@ -117,7 +119,8 @@ def _snapshot(modules: dict, namespace: dict, trusted: tuple[str, ...]) -> dict:
     return {
         "modules": entries, "classes": list(classes.values()), "data": data,
         "module_names": set(modules), "modules_dict": modules,
-        "sys": _sys_state(), "trusted": trusted, "namespace_modules": {k: v for k, v in namespace.items() if isinstance(v, types.ModuleType)},
+        "sys": _sys_state(), "trusted": trusted,
+        "namespace_modules": {k: v for k, v in namespace.items() if isinstance(v, types.ModuleType)},
     }
 
 
@@ -312,7 +315,7 @@ def _run_cell(code: types.CodeType | SyntaxError, namespace: dict) -> list[str] 
     if isinstance(code, SyntaxError):
         return ["SyntaxError", _safe_str(code)]
     try:
-        exec(code, namespace)  # noqa: S102  (the point of a notebook runner)
+        exec(code, namespace)
     except BaseException as exc:  # noqa: BLE001  (a cell's error is its output, as in a kernel)
         return [type(exc).__name__, _safe_str(exc)]
     return None
@@ -380,7 +383,8 @@ def main() -> None:
                              | {p + os.sep for p in (root, sys.prefix, sys.base_prefix)})
     sys.stderr = io.StringIO()
     namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
-    errors = [_run_cell(_compiled(source, f"<lesson cell {i}>"), namespace) for i, source in enumerate(request["lesson"])]
+    errors = [_run_cell(_compiled(source, f"<lesson cell {i}>"), namespace)
+              for i, source in enumerate(request["lesson"])]
 
     import course_utils.checking as checking
     pinned = {}

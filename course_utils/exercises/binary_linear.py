@@ -1,8 +1,7 @@
 """Checkers for the exercises of notebook 08, the binary-linear assignment.
 
 The assignment itself (its input format, the reference gradients, the output
-format and the command) is :mod:`course_utils.assignment`; its names used in the
-notebook are importable from here as well.
+format and the command) is :mod:`course_utils.assignment`.
 """
 from __future__ import annotations
 
@@ -10,20 +9,10 @@ from collections.abc import Callable
 
 import torch
 
-from ..assignment import (  # noqa: F401  (re-exported for the notebook)
-    EXIT_BAD_INPUT,
-    SAMPLE_INPUT,
-    SAMPLE_OUTPUT,
-    InputError,
-    assignment_gradients,
-    format_rows,
-    main,
-    parse_input,
-)
+from ..assignment import SAMPLE_INPUT, assignment_gradients, parse_input
 from ..binarize import sign_parabola
 from ..checking import CheckFailed, call_answer, check_function, compare
 from ..env import device
-
 
 
 def _boundary_points() -> torch.Tensor:
@@ -32,14 +21,35 @@ def _boundary_points() -> torch.Tensor:
 
 
 def check_parabola_sign(parabola_sign: Callable[[torch.Tensor], torch.Tensor]) -> None:
-    """Exercise 08.1: ``parabola_sign`` is ``sign`` (``+1`` at ``0`` and ``-0.0``) with the
-    parabola's gradient, on any device."""
+    """Check exercise 08.1: the parabola binarizer written with torch operations only.
+
+    ``parabola_sign`` is ``sign`` (``+1`` at ``0`` and ``-0.0``) with the parabola's
+    gradient. "Only torch operations" is checked by running it, forward and backward,
+    on tensors of the ``meta`` device, which have no data: NumPy, ``.item()`` or a copy
+    to the CPU cannot work there, any torch operation can.
+    """
     x = _boundary_points()
     check_function(parabola_sign, sign_parabola, [x], names=["x"], rtol=0, atol=1e-12)
     rng = torch.Generator().manual_seed(1)
     x = (torch.rand(3, 5, generator=rng, dtype=torch.float64) * 4 - 2).to(device())
     check_function(parabola_sign, sign_parabola, [x], names=["x"], rtol=0, atol=1e-12)
-    print("correct: sign forward and parabola backward match at 12 boundary and 15 random points")
+    _check_device_agnostic(parabola_sign)
+    print("correct: sign forward and parabola backward match at 12 boundary and 15 random points,"
+          " with torch operations only")
+
+
+def _check_device_agnostic(fn: Callable[[torch.Tensor], torch.Tensor]) -> None:
+    """Fail unless ``fn`` and its backward run on data-less ``meta`` tensors and stay there."""
+    x = torch.empty(3, 5, dtype=torch.float64, device="meta", requires_grad=True)
+    try:  # NotImplementedError included: here it means "no data", not an unfinished exercise
+        y = fn(x)
+        y.backward(torch.ones_like(y))
+    except Exception as exc:
+        raise CheckFailed(
+            "use only torch operations, so that it runs on any device: on a tensor without data "
+            f"(device 'meta') it raised {type(exc).__name__}: {exc}") from exc
+    if y.device.type != "meta" or x.grad is None or x.grad.device.type != "meta":
+        raise CheckFailed("use only torch operations: the output or the gradient left the input's device")
 
 
 def _cases() -> list[tuple[str, torch.Tensor, torch.Tensor]]:
