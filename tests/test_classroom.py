@@ -3,7 +3,7 @@
 What runs where (README, "For instructors"):
 - every notebook: student version has no solution code, nothing but the solution
   blocks and outputs changed; every exercise has a hint and a checker cell;
-- every notebook (only notebook 00 with COURSE_STUDENT_NOTEBOOKS=00, for a quick run):
+- every notebook (only those listed, with COURSE_STUDENT_NOTEBOOKS="00 15", for a quick run):
   its student version, run top to bottom, fails only with NotImplementedError at exercises;
 - small synthetic notebooks: the student-version edge cases and the grading run.
 """
@@ -40,7 +40,9 @@ from course_utils.notebooks import course_notebooks
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = course_notebooks()
 WITH_EXERCISES = [p for p in NOTEBOOKS if any(has_solution(c) for c in nbformat.read(p, as_version=4).cells)]
-EXECUTED = NOTEBOOKS[:1] if os.environ.get("COURSE_STUDENT_NOTEBOOKS") == "00" else NOTEBOOKS
+# COURSE_STUDENT_NOTEBOOKS="00 15" runs only those notebooks' student versions (a quick run).
+_ONLY = os.environ.get("COURSE_STUDENT_NOTEBOOKS", "").replace(",", " ").split()
+EXECUTED = [p for p in NOTEBOOKS if p.name[:2] in _ONLY] if _ONLY else NOTEBOOKS
 
 
 def _ids(paths: list[Path]) -> list[str]:
