@@ -295,7 +295,8 @@ def _graded_course(tmp_path: Path) -> Path:
                       "### END HIDDEN TESTS"),
         new_markdown_cell("### Exercise 2: `reciprocal`"),
         new_markdown_cell("<details><summary>Hint</summary>-1/x^2.</details>"),
-        new_code_cell("def reciprocal(x):\n    ### BEGIN SOLUTION\n    return 1 / x\n    ### END SOLUTION"),
+        new_code_cell(RECIPROCAL_CLASS + "\n\n\ndef reciprocal(x):\n"
+                      "    ### BEGIN SOLUTION\n    return Reciprocal.apply(x)\n    ### END SOLUTION"),
         new_code_cell("check_reciprocal(reciprocal)\n"
                       "### BEGIN HIDDEN TESTS\n"
                       "assert reciprocal(torch.tensor(4.0)).item() == 0.25, 'reciprocal(4) is not 0.25'\n"
@@ -334,6 +335,21 @@ def backward(ctx, g):
     (x,) = ctx.saved_tensors
     return g * 3 * x * x
 """
+RECIPROCAL_CLASS = """class Reciprocal(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = 1 / x
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return -g * y * y"""
+# Right at the checker's points (4 is not among them) and saving its result: only the hidden test fails.
+RECIPROCAL_WRONG_AT_4 = RECIPROCAL_CLASS.replace("y = 1 / x", "y = torch.where(x == 4, 0.0, 1 / x)") + """
+
+return Reciprocal.apply(x)"""
 CUBE_WRONG = CUBE_RIGHT.replace("g * 3 * x * x", "g * x * x")  # forgot the factor 3
 CUBE_LOOPS = "import time\n\nwhile True:  # never ends\n    time.sleep(0.1)"
 
@@ -345,7 +361,7 @@ def test_grading_run_reports_every_case(tmp_path: Path, capsys: pytest.CaptureFi
     assert "BEGIN HIDDEN" not in student.cells[7].source
     submissions = {
         # Cube right; reciprocal passes the visible check but not the instructor's hidden test
-        "alice": _complete(student, {2: CUBE_RIGHT, 6: "return torch.where(x == 4, 0.0, 1 / x)"}),
+        "alice": _complete(student, {2: CUBE_RIGHT, 6: RECIPROCAL_WRONG_AT_4}),
         # Cube wrong; reciprocal not done, and its checker cell edited to print a fake success
         "bob": _complete(student, {2: CUBE_WRONG}, edits={7: "print('correct: trust me')"}),
     }
