@@ -62,6 +62,26 @@ As in Sionna, probabilities outside [0, 1] are clipped to [0, 1] (with zero
 gradient outside), and the BEC's output does not depend differentiably on ``pb``
 (the erasure pattern only selects values): its gradient w.r.t. ``pb`` is ``None``.
 
+Every channel, with either sampler, compiles with ``torch.compile(fullgraph=True)``
+(static or dynamic shapes, forward and backward, ``check_input`` on or off). What is
+checked where under ``torch.compile``:
+
+* types, dtypes and shapes (of ``x``, ``pb`` and ``noise``) are checked while tracing:
+  a failure stops the compilation with torch._dynamo's error (a ``RuntimeError``)
+  whose text includes this module's ``TypeError``/``ValueError`` message;
+* the checks on data (``x`` binary or bipolar, ``pb`` not NaN, ``noise`` in [0, 1))
+  run inside the graph on every call, as ``torch._assert_async``, and raise a
+  ``RuntimeError`` with the same message (a Python-number ``pb`` is a constant of the
+  graph, checked while tracing). On a GPU that assertion is a device-side assert:
+  it ends the process's CUDA context, so check doubtful data in eager mode there;
+* ``generator=`` cannot enter a compiled graph (torch._dynamo refuses a
+  ``torch.Generator`` argument): pass ``noise=`` or seed the global generator. Fresh
+  noise is drawn by the graph (Inductor has its own random stream), and the logistic
+  sampler keeps its uniforms for backward there instead of drawing them again.
+
+Given the same ``noise=``, compiled and eager outputs and gradients are equal
+(``tests/test_channels_compile.py``, notebook 12).
+
 Importing this module never imports TensorFlow; only :func:`feed_sionna_uniforms`
 does, when called.
 """
@@ -317,10 +337,8 @@ def _to_probability(name: str, value: object, x: torch.Tensor, dtype: torch.dtyp
         except (TypeError, ValueError, RuntimeError) as exc:
             raise TypeError(f"{name} must be a probability (number or tensor), "
                             f"got {type(value).__name__}") from exc
-    try:
-        fits = torch.broadcast_shapes(p.shape, x.shape) == x.shape
-    except RuntimeError:
-        fits = False
+    # on metadata only, so that torch.compile traces it (torch.broadcast_shapes would fail there)
+    fits = p.dim() <= x.dim() and all(a == 1 or a == b for a, b in zip(reversed(p.shape), reversed(x.shape)))
     if not fits:
         raise ValueError(f"{name} of shape {tuple(p.shape)} does not broadcast to the shape "
                          f"of x {tuple(x.shape)}")
@@ -549,7 +567,8 @@ class BinaryMemorylessChannel(nn.Module):
             raise TypeError("noise must be a floating-point torch.Tensor of uniforms")
         shapes = self._sampler.noise_shapes(self._num_probs, tuple(x.shape))
         if tuple(noise.shape) not in shapes:
-            expected = " or ".join(str(s) for s in shapes)
+            # f-strings, not str.join: torch.compile traces them (a sampler accepts one or two shapes)
+            expected = f"{shapes[0]}" if len(shapes) == 1 else f"{shapes[0]} or {shapes[1]}"
             raise ValueError(f"noise must have shape {expected} for x of shape "
                              f"{tuple(x.shape)}, got {tuple(noise.shape)}")
         if self.check_input:
