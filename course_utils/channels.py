@@ -62,6 +62,26 @@ As in Sionna, probabilities outside [0, 1] are clipped to [0, 1] (with zero
 gradient outside), and the BEC's output does not depend differentiably on ``pb``
 (the erasure pattern only selects values): its gradient w.r.t. ``pb`` is ``None``.
 
+Every channel, with either sampler, compiles with ``torch.compile(fullgraph=True)``
+(static or dynamic shapes, forward and backward, ``check_input`` on or off). What is
+checked where under ``torch.compile``:
+
+* types, dtypes and shapes (of ``x``, ``pb`` and ``noise``) are checked while tracing:
+  a failure stops the compilation with torch._dynamo's error (a ``RuntimeError``)
+  whose text includes this module's ``TypeError``/``ValueError`` message;
+* the checks on data (``x`` binary or bipolar, ``pb`` not NaN, ``noise`` in [0, 1))
+  run inside the graph on every call, as ``torch._assert_async``, and raise a
+  ``RuntimeError`` with the same message (a Python-number ``pb`` is a constant of the
+  graph, checked while tracing). On a GPU that assertion is a device-side assert:
+  it ends the process's CUDA context, so check doubtful data in eager mode there;
+* ``generator=`` cannot enter a compiled graph (torch._dynamo refuses a
+  ``torch.Generator`` argument): pass ``noise=`` or seed the global generator. Fresh
+  noise is drawn by the graph (Inductor has its own random stream), and the logistic
+  sampler keeps its uniforms for backward there instead of drawing them again.
+
+Given the same ``noise=``, compiled and eager outputs and gradients are equal
+(``tests/test_channels_compile.py``, notebook 12).
+
 Importing this module never imports TensorFlow; only :func:`feed_sionna_uniforms`
 does, when called.
 """
@@ -70,7 +90,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import torch
 from torch import nn
@@ -253,8 +273,9 @@ class GumbelSoftmaxSampler:
     def draw(self, num_probs: int, shape: Sequence[int], *, dtype: torch.dtype,
              device: torch.device, generator: torch.Generator | None) -> torch.Tensor:
         """Fresh uniforms in [0, 1) of shape :meth:`noise_shape`."""
-        return torch.rand(self.noise_shape(num_probs, shape), dtype=dtype, device=device,
-                          generator=generator)
+        # no generator= when None: torch.compile cannot trace generator=None under dynamic shapes
+        extra = {} if generator is None else {"generator": generator}
+        return torch.rand(self.noise_shape(num_probs, shape), dtype=dtype, device=device, **extra)
 
     fused = False  # the channel applies the errors itself (see LogisticSampler for a fused one)
 
@@ -290,6 +311,19 @@ def _real_number(name: str, value: object) -> float:
     return float(value)
 
 
+def _require(ok: torch.Tensor, message: Callable[[], str], traced_message: str | None = None) -> None:
+    """A value check on tensor data: ``ValueError(message())`` in eager mode if ``ok`` is False.
+
+    Inside a ``torch.compile`` graph the check cannot branch on data, so it becomes
+    ``torch._assert_async(ok, ...)``, which runs in the graph on every call and raises a
+    ``RuntimeError`` with the same message (``traced_message``, if given, replaces a
+    message that would print data)."""
+    if torch.compiler.is_compiling():
+        torch._assert_async(ok, traced_message if traced_message is not None else message())
+    elif not bool(ok):
+        raise ValueError(message())
+
+
 def _to_probability(name: str, value: object, x: torch.Tensor, dtype: torch.dtype,
                     check: bool) -> torch.Tensor:
     """A probability (number or tensor) as a clipped tensor in ``dtype`` on x's device."""
@@ -303,15 +337,13 @@ def _to_probability(name: str, value: object, x: torch.Tensor, dtype: torch.dtyp
         except (TypeError, ValueError, RuntimeError) as exc:
             raise TypeError(f"{name} must be a probability (number or tensor), "
                             f"got {type(value).__name__}") from exc
-    try:
-        fits = torch.broadcast_shapes(p.shape, x.shape) == x.shape
-    except RuntimeError:
-        fits = False
+    # on metadata only, so that torch.compile traces it (torch.broadcast_shapes would fail there)
+    fits = p.dim() <= x.dim() and all(a == 1 or a == b for a, b in zip(reversed(p.shape), reversed(x.shape)))
     if not fits:
         raise ValueError(f"{name} of shape {tuple(p.shape)} does not broadcast to the shape "
                          f"of x {tuple(x.shape)}")
-    if check and bool(torch.isnan(p).any()):
-        raise ValueError(f"{name} contains NaN")
+    if check:
+        _require(~torch.isnan(p).any(), lambda: f"{name} contains NaN")
     # Sionna clips "for numerical stability"; the gradient is zero outside [0, 1]
     return torch.clamp(p, 0.0, 1.0)
 
@@ -512,9 +544,8 @@ class BinaryMemorylessChannel(nn.Module):
         if not self.check_input:
             return
         low = -1 if self._bipolar_input else 0
-        if not bool(((x == low) | (x == 1)).all()):
-            kind = "bipolar (-1 or 1)" if self._bipolar_input else "binary (0 or 1)"
-            raise ValueError(f"x must be {kind}; found other values")
+        kind = "bipolar (-1 or 1)" if self._bipolar_input else "binary (0 or 1)"
+        _require(((x == low) | (x == 1)).all(), lambda: f"x must be {kind}; found other values")
 
     def _noise(self, x: torch.Tensor, noise: torch.Tensor | None,
                generator: torch.Generator | None) -> torch.Tensor | None:
@@ -536,12 +567,15 @@ class BinaryMemorylessChannel(nn.Module):
             raise TypeError("noise must be a floating-point torch.Tensor of uniforms")
         shapes = self._sampler.noise_shapes(self._num_probs, tuple(x.shape))
         if tuple(noise.shape) not in shapes:
-            expected = " or ".join(str(s) for s in shapes)
+            # f-strings, not str.join: torch.compile traces them (a sampler accepts one or two shapes)
+            expected = f"{shapes[0]}" if len(shapes) == 1 else f"{shapes[0]} or {shapes[1]}"
             raise ValueError(f"noise must have shape {expected} for x of shape "
                              f"{tuple(x.shape)}, got {tuple(noise.shape)}")
-        if self.check_input and not bool(((noise >= 0) & (noise < 1)).all()):
-            raise ValueError(f"noise must hold uniforms in [0, 1), as torch.rand draws them; got values "
-                             f"in [{float(noise.min()):.6g}, {float(noise.max()):.6g}]")
+        if self.check_input:
+            _require(((noise >= 0) & (noise < 1)).all(),
+                     lambda: "noise must hold uniforms in [0, 1), as torch.rand draws them; got values "
+                     f"in [{float(noise.min()):.6g}, {float(noise.max()):.6g}]",
+                     "noise must hold uniforms in [0, 1), as torch.rand draws them")
         return noise.detach().to(device=x.device, dtype=self._dtype)
 
     # -- the channel ----------------------------------------------------------------

@@ -114,6 +114,15 @@ def _select(pick: torch.Tensor, a: torch.Tensor, b: torch.Tensor, same: bool) ->
     return a if same else torch.where(pick, a, b)
 
 
+def _traced_uniforms(x: torch.Tensor, dtype: torch.dtype, generator: torch.Generator | None) -> torch.Tensor:
+    """Fresh uniforms of ``x.shape`` drawn inside a ``torch.compile`` graph.
+
+    A traced graph cannot read a generator's state, so there the sampler draws the
+    uniforms like given noise (and keeps them for backward) instead of drawing them again."""
+    extra = {} if generator is None else {"generator": generator}
+    return torch.rand(x.shape, dtype=dtype, device=x.device, **extra)
+
+
 class _Noise:
     """The noise of one call: fresh (a generator state), uniforms, or logistic noise."""
 
@@ -336,14 +345,17 @@ class _LogisticMemoryless(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, pb0, pb1, w0, w1, noise, generator, cfg, plan):  # noqa: ANN001, ANN205, PLR0913
-        ctx.cfg, ctx.noise, ctx.same, ctx.plan = cfg, noise, pb0 is pb1, plan
+        # pb1 is None when both probabilities are one tensor (the BSC): a Function traced
+        # by torch.compile may not receive the same tensor twice
+        ctx.cfg, ctx.noise, ctx.same, ctx.plan = cfg, noise, pb1 is None, plan
+        pb1 = pb0 if pb1 is None else pb1
         ctx.x_meta = (x.shape, x.dtype)
         if plan is not None:
             # nothing of the size of x is saved: backward draws the uniforms again
-            ctx.save_for_backward(x, pb0, pb1, w0, w1)
+            ctx.save_for_backward(x, pb0, None if ctx.same else pb1, w0, w1)
             return _chunked_forward(x, plan, noise, generator)
         out, pick, received_one = _memoryless_forward(x, pb0, pb1, w0, w1, noise, generator, cfg)
-        ctx.save_for_backward(pick, received_one, pb0, pb1, w0, w1)
+        ctx.save_for_backward(pick, received_one, pb0, None if ctx.same else pb1, w0, w1)
         return out
 
     @staticmethod
@@ -352,6 +364,7 @@ class _LogisticMemoryless(torch.autograd.Function):
         grads = [None] * 9
         if ctx.plan is not None:
             x, pb0, pb1, w0, w1 = ctx.saved_tensors
+            pb1 = pb0 if ctx.same else pb1
             fast = _chunked_backward(g, x, ctx.plan, ctx.noise,
                                      ctx.needs_input_grad[:5])
             for k, (t, like) in enumerate(zip(fast, (x, pb0, pb1, w0, w1))):
@@ -359,6 +372,7 @@ class _LogisticMemoryless(torch.autograd.Function):
                     grads[k] = t.reshape(like.shape).to(like.dtype)
             return tuple(grads)
         pick, received_one, pb0, pb1, w0, w1 = ctx.saved_tensors
+        pb1 = pb0 if ctx.same else pb1
         shape, xdtype = ctx.x_meta
         need_x, need_p0, need_p1, need_w0, need_w1 = ctx.needs_input_grad[:5]
 
@@ -469,6 +483,9 @@ class LogisticSampler:
         tensor object for the BSC); ``noise`` is ``None`` (draw from ``generator``) or a
         checked tensor of one of :meth:`noise_shapes`.
         """
+        compiling = torch.compiler.is_compiling()
+        if compiling and noise is None:
+            noise = _traced_uniforms(x, pb0.dtype, generator)
         n = self._noise(x, noise, x == (-1 if bipolar else 0), eps)
         w0 = w1 = None
         if llrs:  # Sionna's LLRs of a received 0 (before its sign) and of a received 1
@@ -476,13 +493,14 @@ class LogisticSampler:
             w1 = torch.log(1 - pb1 - eps) - torch.log(pb0 + eps)
         cfg = (bipolar, llrs, llr_max, temperature, eps)
         plan = None
-        if (self.chunked and x.device.type == "cpu" and n.kind != "logistic"
+        if (self.chunked and not compiling and x.device.type == "cpu" and n.kind != "logistic"
                 and pb0.numel() == 1 and pb1.numel() == 1):
             with torch.no_grad():
                 plan = _Plan(x, pb0, pb1, w0, w1, cfg)
             plan = plan if plan.ok else None
         if x.is_floating_point() and torch.is_grad_enabled():
-            return _LogisticMemoryless.apply(x, pb0, pb1, w0, w1, n, generator, cfg, plan)
+            return _LogisticMemoryless.apply(x, pb0, None if pb0 is pb1 else pb1, w0, w1, n,
+                                             generator, cfg, plan)
         if plan is not None:
             return _chunked_forward(x, plan, n, generator)
         return _memoryless_forward(x, pb0, pb1, w0, w1, n, generator, cfg)[0]
@@ -491,6 +509,8 @@ class LogisticSampler:
                 generator: torch.Generator | None, *, bipolar: bool, llrs: bool,
                 llr_max: float, temperature: float, eps: float) -> torch.Tensor:
         """Output of the binary erasure channel (not differentiable w.r.t. ``p``, as in Sionna)."""
+        if torch.compiler.is_compiling() and noise is None:
+            noise = _traced_uniforms(x, p.dtype, generator)
         n = self._noise(x, noise, x == x, eps)
         with torch.no_grad():
             e = _errors(x, (p,), n, x.shape, p.dtype, x.device, generator, temperature, eps)
