@@ -9,6 +9,11 @@
   each; the student-version runs are distributed one by one; the longest units go first.
   Each worker, and every kernel it starts, gets an equal share of the cores' threads
   (torch, TensorFlow, BLAS).
+- Warm kernels: each worker (or a run without workers) starts one process that imports
+  NumPy, torch and ipykernel, and every kernel of that worker (nbval's, the student runs',
+  the browser test's) is a fork of it (``tests/warm_kernel.py`` says what that shares and
+  what not). ``COURSE_COLD_KERNELS=1`` turns this off: each kernel then starts cold, as a
+  learner's does.
 - Devices: the ``device`` fixture runs a test on ``cpu`` and on ``cuda``; the ``cuda`` run
   and every test marked ``gpu`` are skipped, with the reason, where torch sees no GPU.
 - The run ends with the seconds spent per notebook under nbval and per part of the suite.
@@ -35,6 +40,8 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 _notebook_seconds: dict[str, float] = defaultdict(float)
 _part_seconds: dict[str, float] = defaultdict(float)
 _figures_dir: Path | None = None
+_zygote: subprocess.Popen | None = None
+_kernels_dir: Path | None = None
 _tree_before: dict[str, str] | None = None
 _tree_changes: list[str] = []
 
@@ -53,11 +60,38 @@ def pytest_configure(config: pytest.Config) -> None:
         threads = str(max(1, (os.cpu_count() or 1) // workers))
         for name in THREAD_VARIABLES:
             os.environ.setdefault(name, threads)
+    runs_tests = _is_worker(config) or not getattr(config.option, "numprocesses", None)
+    if runs_tests and os.environ.get("COURSE_COLD_KERNELS") != "1":
+        _start_warm_kernels()
+        if getattr(config.option, "nbval_current_env", False):  # nbval: this environment's warm kernel
+            config.option.nbval_current_env = False
+            config.option.nbval_kernel_name = "python3"
+
+
+def _start_warm_kernels() -> None:
+    """Start this process's kernel zygote; point the ``python3`` kernelspec of its kernels at it."""
+    global _zygote, _kernels_dir
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("warm_kernel", ROOT / "tests" / "warm_kernel.py")
+    warm_kernel = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(warm_kernel)
+
+    _kernels_dir = Path(tempfile.mkdtemp(prefix="course-kernels-"))
+    _zygote = warm_kernel.start(_kernels_dir)  # after the thread limits: the imports read them
+    warm_kernel.kernelspec(_kernels_dir, _kernels_dir / "zygote.sock")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernels_dir), os.environ.get("JUPYTER_PATH")]))
+    os.environ["COURSE_WARM_KERNELS"] = str(_kernels_dir)  # the browser test's lab uses them too
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _figures_dir is not None:
         shutil.rmtree(_figures_dir, ignore_errors=True)
+    if _zygote is not None:
+        _zygote.kill()
+        _zygote.wait(timeout=30)
+    if _kernels_dir is not None:
+        shutil.rmtree(_kernels_dir, ignore_errors=True)
 
 
 def _is_worker(config: pytest.Config) -> bool:

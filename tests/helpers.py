@@ -4,6 +4,10 @@ The ``device`` fixture and the ``gpu`` marker live in the root ``conftest.py``.
 """
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import torch
 
 from course_utils.channels import (
@@ -28,3 +32,12 @@ def bits(shape: tuple[int, ...], bipolar: bool = False, dtype: torch.dtype = tor
     if bipolar:
         x = 2 * x - 1
     return x.to(device=device, dtype=dtype)
+
+
+def python_command() -> list[str]:
+    """``[python]`` for a subprocess, as a fork of the run's warm process where it has one (``tests/warm_kernel.py``)."""
+    warm = os.environ.get("COURSE_WARM_KERNELS")
+    if not warm:
+        return [sys.executable]
+    return [sys.executable, "-I", str(Path(__file__).with_name("warm_kernel.py")), "python",
+            str(Path(warm) / "zygote.sock")]

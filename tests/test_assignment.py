@@ -21,6 +21,8 @@ from course_utils.assignment import (
     parse_input,
 )
 
+from helpers import python_command
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "binary_linear"
 CASES = ["sample", "boundaries", "single"]
@@ -60,7 +62,7 @@ BY_SUBPROCESS = ["X row missing", "X row too long", "extra line", "not a number"
 def run_cli(stdin: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.run(
-        [sys.executable, "-m", "course_utils.assignment"],
+        [*python_command(), "-m", "course_utils.assignment"],
         input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
     )
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import subprocess
-import sys
 
 import pytest
 import torch
@@ -19,7 +18,7 @@ from course_utils.channels import (
 )
 from course_utils.gumbel import binarize_ste
 
-from helpers import CHANNELS
+from helpers import CHANNELS, python_command
 from helpers import bits as _bits
 
 
@@ -36,7 +35,7 @@ def test_import_does_not_import_tensorflow() -> None:
     code = ("import sys, course_utils.channels as c; "
             "c.BinarySymmetricChannel()(c.torch.zeros(3), 0.1); "
             "assert 'tensorflow' not in sys.modules, 'tensorflow imported'")
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([*python_command(), "-c", code], check=True)
 
 
 @pytest.mark.parametrize("cls", CHANNELS)

@@ -3,7 +3,6 @@ import json
 import platform
 import random
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,6 +10,8 @@ import torch
 
 import course_utils
 from course_utils import env
+
+from helpers import python_command
 
 
 def _draws() -> tuple[float, float, float]:
@@ -73,7 +74,7 @@ def test_versions_reads_metadata_without_importing() -> None:
         "assert 'tensorflow' not in sys.modules and 'sionna' not in sys.modules, 'versions() imported'\n"
         "print(json.dumps(v))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([*python_command(), "-c", code], check=True, capture_output=True, text=True).stdout
     found = json.loads(out)
     assert list(found) == ["python", *env.REPORTED_PACKAGES, "no-such-distribution"]
     assert found["python"] == platform.python_version()
@@ -92,7 +93,7 @@ def test_importing_the_package_never_imports_tensorflow() -> None:
         "course_utils.setup(seed=0, verbose=False)\n"
         "assert 'tensorflow' not in sys.modules, 'course_utils imported tensorflow'\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([*python_command(), "-c", code], check=True)
 
 
 def test_import_tensorflow_seeds_it_lazily() -> None:
@@ -104,4 +105,4 @@ def test_import_tensorflow_seeds_it_lazily() -> None:
         "course_utils.setup(seed=7, verbose=False)\n"
         "assert float(tf.random.uniform([])) == a\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([*python_command(), "-c", code], check=True)

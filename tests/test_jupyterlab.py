@@ -62,12 +62,12 @@ UI_STEP = 30  # one click, one dialog
 POLL = 0.25
 
 # The lab's user settings for the run: no news or update checks (the network may be
-# closed), no autosave (the test saves, then reads the file), and every cell attached
-# to the page, so that all prompts can be read.
+# closed) and no autosave (the test saves, then reads the file). The notebooks keep the
+# lab's default windowing ("contentVisibility", as a learner has it): every cell stays in
+# the page, and the browser skips rendering those out of view.
 LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
 }
 
 
@@ -81,6 +81,30 @@ def _wait(condition: Callable[[], object], timeout: float, what: str) -> object:
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(POLL)
+
+
+# What the page shows of the open notebook: its kernel's status (idle or not) and the text of
+# each code cell's prompt ("[ ]:", "[*]:", "[3]:"). Read in the page with textContent, which
+# needs no layout: polling from the page costs the browser less than reading rendered text.
+PAGE_STATE = """name => {
+  const kernel = document.querySelector(`.jp-StatusBar-TextItem[title="Change kernel for ${name}"]`);
+  const panels = [...document.querySelectorAll(".jp-NotebookPanel")]
+    .filter(panel => !panel.classList.contains("lm-mod-hidden"));
+  const prompts = panels.length === 1
+    ? [...panels[0].querySelectorAll(".jp-CodeCell .jp-InputPrompt")].map(p => p.textContent) : [];
+  return {idle: !!kernel && kernel.textContent.trim().endsWith("| Idle"), prompts};
+}"""
+
+
+def _wait_in_page(page: object, condition: str, name: str, timeout: float, what: str) -> None:
+    """Wait until the JavaScript ``condition`` holds of ``PAGE_STATE`` for notebook ``name``; fail after ``timeout`` s."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"name => ({condition})(({PAGE_STATE})(name))", arg=name,
+                               timeout=timeout * 1000, polling=POLL * 1000)
+    except PlaywrightTimeout:
+        pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def find_browser() -> str | None:
@@ -191,13 +215,18 @@ def _prepare(tmp: Path) -> dict[str, str]:
     """Fill ``tmp`` with the lab's root, settings and kernel; return the server's environment."""
     _copy_notebooks(tmp / "root" / "notebooks")
     _write_settings(tmp / "config" / "lab" / "user-settings")
-    # The notebooks' python3 kernel is this interpreter, whatever kernels the user has.
+    # The notebooks' python3 kernel is this interpreter, whatever kernels the user has:
+    # the test run's warm kernels where it has them (conftest.py), else a cold start.
     kernel_dir = tmp / "data" / "kernels" / "python3"
-    kernel_dir.mkdir(parents=True)
-    (kernel_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (ipykernel)", "language": "python",
-    }), encoding="utf-8")
+    warm = os.environ.get("COURSE_WARM_KERNELS")
+    if warm:
+        shutil.copytree(Path(warm) / "kernels" / "python3", kernel_dir)
+    else:
+        kernel_dir.mkdir(parents=True)
+        (kernel_dir / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3 (ipykernel)", "language": "python",
+        }), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_"))}
     env.update(  # no user or site Jupyter configuration is read
         JUPYTER_CONFIG_DIR=str(tmp / "config"),
@@ -329,21 +358,14 @@ def run_in_lab(lab: Lab, relpath: str) -> Result:
     try:
         lab.open(relpath)
         notebook = page.locator(".jp-NotebookPanel:visible")
-        kernel = page.locator(f'.jp-StatusBar-TextItem[title="Change kernel for {name}"]')
-
-        def kernel_idle() -> bool:
-            return kernel.count() == 1 and kernel.inner_text().strip().endswith("| Idle")
-
-        _wait(kernel_idle, KERNEL_READY, f"{name}'s kernel to start")
-        prompts = notebook.locator(".jp-CodeCell .jp-InputPrompt")
-        _wait(lambda: prompts.count() == code_cells, PAGE_LOAD,
-              f"{name}'s {code_cells} code cells to render")
+        _wait_in_page(page, "s => s.idle", name, KERNEL_READY, f"{name}'s kernel to start")
+        _wait_in_page(page, f"s => s.prompts.length === {code_cells}", name, PAGE_LOAD,
+                      f"{name}'s {code_cells} code cells to render")
 
         lab.menu("Run", "Run All Cells")
-        _wait(lambda: any(re.search(r"[*\d]", t) for t in prompts.all_inner_texts()), UI_STEP,
-              f"{name} to start running")
-        _wait(lambda: not any("*" in t for t in prompts.all_inner_texts()) and kernel_idle(), RUN_ALL,
-              f"{name} to finish running (no cell queued, kernel idle)")
+        _wait_in_page(page, "s => s.prompts.some(t => /[*\\d]/.test(t))", name, UI_STEP, f"{name} to start running")
+        _wait_in_page(page, "s => s.idle && !s.prompts.some(t => t.includes('*'))", name, RUN_ALL,
+                      f"{name} to finish running (no cell queued, kernel idle)")
 
         before = saved.stat().st_mtime_ns
         lab.menu("File", "Save( Notebook)?")
