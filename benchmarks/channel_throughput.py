@@ -5,7 +5,7 @@ bits, ``pb = (0.1, 0.2)`` a tensor that requires grad, ``loss = sum(llrs)``, and
 gradient of the loss w.r.t. ``pb``:
 
 * ``faithful``: ``course_utils.channels.BinaryMemorylessChannel`` (Gumbel sampler, the port);
-* ``fast``: the same channel with ``sampler="logistic"`` (``course_utils.fast_channel``);
+* ``fast``: the same channel with ``sampler="logistic"`` (``course_utils.channels.fast``);
 * ``sionna-eager``: Sionna 1.2.2's TensorFlow ``BinaryMemorylessChannel``, eager, with a GradientTape;
 * ``sionna-function``: the same step compiled with ``tf.function``.
 
