@@ -450,3 +450,15 @@ def test_a_uniform_of_one_would_flip_a_p0_bit_and_float64_edges() -> None:
     assert BinarySymmetricChannel(dtype=torch.float64)(x64, 0.0, noise=near).item() == 1.0
     far = torch.tensor([[[1 - 1e-7, 0.0]], [[0.5, 0.5]]], dtype=torch.float64)
     assert BinarySymmetricChannel(dtype=torch.float64)(x64, 0.0, noise=far).item() == 0.0
+
+
+@pytest.mark.parametrize("bipolar", [False, True])
+def test_a_large_input_is_checked_in_slices(bipolar) -> None:
+    from course_utils.channels import checks
+
+    x = _bits((checks._CHECK_CHUNK + 5,), bipolar, seed=3)
+    ch = BinarySymmetricChannel(bipolar_input=bipolar)
+    assert ch(x, 0.0).shape == x.shape  # every slice passes
+    x[-1] = 0.5  # in the last, short slice
+    with pytest.raises(ValueError, match="x must be (bipolar|binary)"):
+        ch(x, 0.1)

@@ -29,6 +29,8 @@ __all__ = [
 FLOATS = (torch.float32, torch.float64)
 _SIGNED = (torch.int8, torch.int16, torch.int32, torch.int64)
 _UNSIGNED = (torch.uint8, torch.uint16, torch.uint32, torch.uint64)
+#: Values per slice when a large ``x`` is checked eagerly.
+_CHECK_CHUNK = 1 << 19
 
 
 def require_float_tensor(name: str, value: object) -> torch.Tensor:
@@ -176,7 +178,13 @@ def check_x_values(x: torch.Tensor, *, bipolar: bool) -> None:
     """
     low = -1 if bipolar else 0
     kind = "bipolar (-1 or 1)" if bipolar else "binary (0 or 1)"
-    require(((x == low) | (x == 1)).all(), lambda: f"x must be {kind}; found other values")
+    if torch.compiler.is_compiling() or x.numel() <= _CHECK_CHUNK:
+        require(((x == low) | (x == 1)).all(), lambda: f"x must be {kind}; found other values")
+        return
+    # eagerly, a large x is checked in slices: their masks stay in the caches
+    for part in x.reshape(-1).split(_CHECK_CHUNK):
+        if not bool(torch.eq(part, low).logical_or_(part == 1).all()):
+            raise ValueError(f"x must be {kind}; found other values")
 
 
 def check_generator(generator: object, x: torch.Tensor) -> None:

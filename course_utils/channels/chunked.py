@@ -88,21 +88,34 @@ class ScalarPlan:
         ok = all(math.isfinite(v) for v in astuple(plan)[1:])
         return plan if ok else None
 
-    def bits(self, xs: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Sent-a-1 mask, error mask and received-a-1 mask of one chunk."""
-        one = xs == 1
-        if self.same:
-            e = torch.lt(u, self.p0)
-        else:
-            lt0, lt1 = torch.lt(u, self.p0), torch.lt(u, self.p1)
-            e = lt0.logical_xor_(lt1.logical_xor_(lt0).logical_and_(one))  # lt1 where one
-        return one, e, torch.logical_xor(e, one)
+    def bits(self, xs: torch.Tensor, u: torch.Tensor,
+             scratch: _Scratch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Sent-a-1 mask, error mask and received-a-1 mask of one chunk (views of ``scratch``)."""
+        k = xs.numel()
+        one = torch.eq(xs, 1, out=scratch.one[:k])
+        e = torch.lt(u, self.p0, out=scratch.e[:k])
+        if not self.same:  # pb1 where a 1 was sent: e ^= (lt1 ^ e) & one
+            lt1 = torch.lt(u, self.p1, out=scratch.spare[:k])
+            e.logical_xor_(lt1.logical_xor_(e).logical_and_(one))
+        return one, e, torch.logical_xor(e, one, out=scratch.received[:k])
 
 
-def _masks(m: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    """``m`` and ``not m`` as 0/1 floats: ``a * mf + b * nf`` selects exactly (one term is 0)."""
-    mf = m.to(dtype)
-    return mf, torch.rsub(mf, 1)
+class _Scratch:
+    """The chunk buffers of one call, reused by every chunk: no chunk allocates memory.
+
+    Only in-place and ``out=`` operations touch them; ``torch.where`` and
+    ``masked_fill`` are avoided (several times slower per element on the CPU than the
+    arithmetic that selects exactly with 0/1 masks)."""
+
+    def __init__(self, size: int, dtype: torch.dtype, floats: int) -> None:
+        self.one, self.e, self.received, self.spare = (torch.empty(size, dtype=torch.bool) for _ in range(4))
+        self.f = [torch.empty(size, dtype=dtype) for _ in range(floats)]
+
+    def masks(self, m: torch.Tensor, first: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``m`` and ``not m`` as 0/1 floats in ``f[first]``, ``f[first + 1]``: ``a * mf + b * nf`` selects exactly."""
+        k = m.numel()
+        mf = self.f[first][:k].copy_(m)
+        return mf, torch.mul(mf, -1, out=self.f[first + 1][:k]).add_(1)
 
 
 def _chunks(n: int, noise: torch.Tensor | None, kind: NoiseKind, dtype: torch.dtype,
@@ -124,17 +137,19 @@ def _forward(x: torch.Tensor, plan: ScalarPlan, noise: torch.Tensor | None, kind
              dtype: torch.dtype, generator: torch.Generator | None, cfg: ChannelConfig) -> torch.Tensor:
     """The channel output, chunk by chunk (``dtype``: the internal precision, of fresh uniforms)."""
     xf = x.reshape(-1)
-    out = torch.empty(xf.numel(), dtype=x.dtype)
-    for i, u in _chunks(xf.numel(), noise, kind, dtype, generator):
+    n = xf.numel()
+    out = torch.empty(n, dtype=x.dtype)
+    scratch = _Scratch(min(n, CHUNK), x.dtype, floats=2 if cfg.llrs else 0)
+    for i, u in _chunks(n, noise, kind, dtype, generator):
         xs, o = xf[i:i + CHUNK], out[i:i + CHUNK]
-        _, _, y = plan.bits(xs, u)
+        _, _, received = plan.bits(xs, u, scratch)
         if cfg.llrs:
-            yf, nf = _masks(y, x.dtype)
+            yf, nf = scratch.masks(received, 0)
             torch.mul(yf, plan.llr1, out=o).add_(nf, alpha=plan.llr0)
         elif cfg.bipolar:
-            torch.mul(y, 2, out=o).sub_(1)
+            torch.mul(received, 2, out=o).sub_(1)
         else:
-            o.copy_(y)
+            o.copy_(received)
     return out.view(x.shape)
 
 
@@ -155,15 +170,19 @@ def _backward(g: torch.Tensor, x: torch.Tensor, plan: ScalarPlan, noise: torch.T
 
     For the BSC (``plan.same``) the probability's whole gradient is ``"p0"``."""
     xf, gf = x.reshape(-1), g.reshape(-1)
+    n = xf.numel()
     grad_x = torch.empty_like(xf) if needs.x else None
+    scratch = _Scratch(min(n, CHUNK), dtype, floats=4)
+    one_ = torch.ones((), dtype=dtype)
     # sums over the bits of a sent 0 and of a sent 1 apart, unless one factor serves both (the BSC)
     split = not plan.same or plan.grad_scale0 != plan.grad_scale1
     sums: dict[str, list[torch.Tensor]] = {"p": [], "p0": [], "p1": [], "w0": [], "w1": []}
-    for i, u in _chunks(xf.numel(), noise, kind, dtype, generator):
-        xs, gs = xf[i:i + CHUNK], gf[i:i + CHUNK].to(dtype)
-        one, e, y = plan.bits(xs, u)
+    for i, u in _chunks(n, noise, kind, dtype, generator):
+        # contiguous: the gradient of a sum is one number expanded (stride 0), slow to read in dot
+        xs, gs = xf[i:i + CHUNK], gf[i:i + CHUNK].to(dtype).contiguous()
+        one, e, received = plan.bits(xs, u, scratch)
         if cfg.llrs:
-            yf, ny = _masks(y, dtype)
+            yf, ny = scratch.masks(received, 1)  # f1, f2
             if needs.w1:
                 sums["w1"].append(torch.dot(yf, gs))
             if needs.w0:
@@ -172,15 +191,16 @@ def _backward(g: torch.Tensor, x: torch.Tensor, plan: ScalarPlan, noise: torch.T
         else:
             ge = gs
         if needs.x:
+            gx = grad_x[i:i + CHUNK]
             if cfg.bipolar:  # d x (1 - 2e) / dx = 1 - 2e
-                torch.mul(e, -2, out=grad_x[i:i + CHUNK]).add_(1).mul_(ge)
+                torch.mul(e, -2, out=gx).add_(1).mul_(ge)
             else:  # straight-through XOR: identity to x (times 2 for LLRs)
-                torch.mul(ge, 2.0 if cfg.llrs else 1.0, out=grad_x[i:i + CHUNK])
+                torch.mul(ge, 2.0 if cfg.llrs else 1.0, out=gx)
         if needs.p:
-            # s (1 - s) with s = sigmoid((l(p) + L) / tau), L = log(1 - u) - log(u)
-            s = torch.rsub(u, 1).log_().sub_(torch.log(u))
+            # s (1 - s) with s = sigmoid((l(p) + L) / tau), L = log((1 - u) / u): one logarithm
+            s = torch.sub(one_, u, out=scratch.f[0][:u.numel()]).div_(u).log_()
             if split:
-                of, nf = _masks(one, dtype)
+                of, nf = scratch.masks(one, 2)  # f2, f3 (ny is no longer needed)
             if plan.same:
                 s.add_(plan.log_odds0)
             else:
