@@ -460,5 +460,5 @@ def test_a_large_input_is_checked_in_slices(bipolar) -> None:
     ch = BinarySymmetricChannel(bipolar_input=bipolar)
     assert ch(x, 0.0).shape == x.shape  # every slice passes
     x[-1] = 0.5  # in the last, short slice
-    with pytest.raises(ValueError, match="x must be (bipolar|binary)"):
+    with pytest.raises(ValueError, match=r"x must be (bipolar|binary)"):
         ch(x, 0.1)
