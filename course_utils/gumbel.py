@@ -1,10 +1,12 @@
 """Gumbel and logistic noise, Gumbel-softmax and the relaxed Bernoulli, with straight-through options.
 
 Taught in notebook 10 (Gumbel-max and Gumbel-softmax). The discrete channels of
-Part III sample their bit errors with a binary Gumbel-softmax: they reuse these
-pieces. Everything here is plain torch: it runs on any device, takes an optional
-``torch.Generator`` for reproducible noise, or the noise itself (``u``,
-``gumbels``, ``noise``) so that two implementations can be fed identical draws.
+Part III sample their bit errors with a binary Gumbel-softmax: the formulas both
+use (Sionna's Gumbel noise, the straight-through binarizer) are written once, in
+:mod:`course_utils.channels.formulas`, and imported here. Everything here is plain
+torch: it runs on any device, takes an optional ``torch.Generator`` for reproducible
+noise, or the noise itself (``u``, ``gumbels``, ``noise``) so that two
+implementations can be fed identical draws.
 
 Two facts the notebook proves and the functions rely on:
 
@@ -21,10 +23,11 @@ from collections.abc import Sequence
 
 import torch
 
+from .channels.checks import require_float_tensor as _require_float_tensor
+from .channels.formulas import binarize_ste, gumbel_noise
+
 __all__ = [
-    "binarize_ste",
     "gumbel_from_uniform",
-    "gumbel_of_checked_uniform",
     "gumbel_softmax",
     "logistic_from_uniform",
     "one_hot_ste",
@@ -37,14 +40,6 @@ __all__ = [
 # ----------------------------------------------------------------------------
 # validation
 # ----------------------------------------------------------------------------
-def _require_float_tensor(name: str, value: object) -> torch.Tensor:
-    if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
-    if not value.is_floating_point():
-        raise TypeError(f"{name} must have a floating-point dtype, got {value.dtype}")
-    return value
-
-
 def _require_in_unit_interval(name: str, value: torch.Tensor) -> None:
     if bool(torch.isnan(value).any()):
         raise ValueError(f"{name} contains NaN")
@@ -107,23 +102,7 @@ def gumbel_from_uniform(u: torch.Tensor, eps: float = 0.0) -> torch.Tensor:
     _require_in_unit_interval("u", u)
     if not (eps >= 0):
         raise ValueError(f"eps must be >= 0, got {eps!r}")
-    return gumbel_of_checked_uniform(u, eps)
-
-
-def gumbel_of_checked_uniform(u: torch.Tensor, eps: float) -> torch.Tensor:
-    """:func:`gumbel_from_uniform` without its input checks, for callers that checked ``u``.
-
-    The channels of :mod:`course_utils.channels` call it on every bit of every call,
-    where checking fresh uniforms again would cost two more passes over memory.
-
-    Examples
-    --------
-    >>> import torch
-    >>> u = torch.tensor([0.1, 0.5, 0.9])
-    >>> torch.equal(gumbel_of_checked_uniform(u, 0.0), gumbel_from_uniform(u))
-    True
-    """
-    return -torch.log(-torch.log(u + eps) + eps)
+    return gumbel_noise(u, eps)
 
 
 def logistic_from_uniform(u: torch.Tensor) -> torch.Tensor:
@@ -226,17 +205,6 @@ def sample_logistic(
 # ----------------------------------------------------------------------------
 # straight-through estimators
 # ----------------------------------------------------------------------------
-class _BinarizeSTE(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
-        # Sionna writes tf.where(x < .5, 0., 1.): NaN, which is not < .5, gives 1
-        return (~(x < 0.5)).to(x.dtype)
-
-    @staticmethod
-    def backward(ctx, grad_output: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
-        return grad_output
-
-
 class _OneHotSTE(torch.autograd.Function):
     @staticmethod
     def forward(ctx, y: torch.Tensor, dim: int) -> torch.Tensor:  # noqa: ANN001
@@ -246,35 +214,6 @@ class _OneHotSTE(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor) -> tuple[torch.Tensor, None]:  # noqa: ANN001
         return grad_output, None
-
-
-def binarize_ste(x: torch.Tensor) -> torch.Tensor:
-    """Hard 0/1 decision ``x >= 0.5`` in the forward pass, identity in the backward pass.
-
-    The straight-through binarizer of Sionna's channels (``x < 0.5 -> 0``, else 1, so a
-    NaN gives 1 exactly as in Sionna); :mod:`course_utils.channels` uses it.
-
-    Parameters
-    ----------
-    x : torch.Tensor
-        Float tensor, typically a soft sample in [0, 1].
-
-    Output
-    ------
-    torch.Tensor
-        0. or 1. in the dtype of ``x``; its gradient is passed to ``x`` unchanged.
-
-    Examples
-    --------
-    >>> import torch
-    >>> x = torch.tensor([0.2, 0.5, 0.7], requires_grad=True)
-    >>> y = binarize_ste(x)
-    >>> y.sum().backward()
-    >>> y.tolist(), x.grad.tolist()
-    ([0.0, 1.0, 1.0], [1.0, 1.0, 1.0])
-    """
-    _require_float_tensor("x", x)
-    return _BinarizeSTE.apply(x)
 
 
 def one_hot_ste(y: torch.Tensor, dim: int = -1) -> torch.Tensor:
@@ -384,7 +323,7 @@ def relaxed_bernoulli(
         Temperature, > 0.
     hard : bool
         Return the 0/1 decision ``soft >= 0.5`` (a Bernoulli(p) sample) with the
-        soft sample's gradient (straight-through, :func:`binarize_ste`).
+        soft sample's gradient (straight-through, :func:`~course_utils.channels.binarize_ste`).
     noise : torch.Tensor, optional
         Logistic(0, 1) noise broadcastable to ``p``; drawn with ``generator`` when omitted.
     generator : torch.Generator, optional

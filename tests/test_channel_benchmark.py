@@ -51,3 +51,27 @@ def test_committed_results_are_complete_and_consistent() -> None:
 def test_missing_results_name_the_command_that_makes_them() -> None:
     with pytest.raises(FileNotFoundError, match=r"run `python benchmarks/no_such\.py`"):
         benchmark_table("no_such", "cpu")
+
+
+def _benchmark_module():  # noqa: ANN202
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("channel_throughput", ROOT / "benchmarks" / "channel_throughput.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_table_reports_compile_times_and_the_sionna2_ratio() -> None:
+    bench = _benchmark_module()
+    report = {"device": "cpu", "machine": "x", "threads": 1, "rounds": 2, "repeats": 1, "date": "d",
+              "results": [
+                  {"impl": "fast-compiled", "bits": 1000, "mbit_per_s": 6.0, "vs_sionna_best": None,
+                   "vs_sionna2": 3.0, "peak_mib": 1.0, "peak_vs_faithful": None,
+                   "compile_cold_s": 20.5, "compile_warm_s": 4.25},
+                  {"impl": "sionna2", "bits": 1000, "mbit_per_s": 2.0, "vs_sionna_best": None,
+                   "vs_sionna2": 1.0, "peak_mib": 1.0, "peak_vs_faithful": None}]}
+    table = bench.markdown(report)
+    assert "| fast-compiled | 1,000 | 6.00 | - | 3.00 |" in table
+    assert "compile time 20.5 s with a cold Inductor cache, 4.2 s with a warm one" in table
+    assert not bench.available("sionna2", None) and bench.available("sionna2", sys.executable)

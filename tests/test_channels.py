@@ -13,10 +13,10 @@ from course_utils.channels import (
     BinaryMemorylessChannel,
     BinarySymmetricChannel,
     BinaryZChannel,
+    binarize_ste,
     gumbel_softmax_errors,
     ste_xor,
 )
-from course_utils.gumbel import binarize_ste
 
 from helpers import CHANNELS, python_command
 from helpers import bits as _bits
@@ -32,8 +32,8 @@ def _pb(cls, value=0.2, **kw):
 # -- import and construction ---------------------------------------------------------
 
 def test_import_does_not_import_tensorflow() -> None:
-    code = ("import sys, course_utils.channels as c; "
-            "c.BinarySymmetricChannel()(c.torch.zeros(3), 0.1); "
+    code = ("import sys, torch, course_utils.channels as c; "
+            "c.BinarySymmetricChannel()(torch.zeros(3), 0.1); "
             "assert 'tensorflow' not in sys.modules, 'tensorflow imported'")
     subprocess.run([*python_command(), "-c", code], check=True)
 
@@ -449,3 +449,15 @@ def test_a_uniform_of_one_would_flip_a_p0_bit_and_float64_edges() -> None:
     assert BinarySymmetricChannel(dtype=torch.float64)(x64, 0.0, noise=near).item() == 1.0
     far = torch.tensor([[[1 - 1e-7, 0.0]], [[0.5, 0.5]]], dtype=torch.float64)
     assert BinarySymmetricChannel(dtype=torch.float64)(x64, 0.0, noise=far).item() == 0.0
+
+
+@pytest.mark.parametrize("bipolar", [False, True])
+def test_a_large_input_is_checked_in_slices(bipolar) -> None:
+    from course_utils.channels import checks
+
+    x = _bits((checks._CHECK_CHUNK + 5,), bipolar, seed=3)
+    ch = BinarySymmetricChannel(bipolar_input=bipolar)
+    assert ch(x, 0.0).shape == x.shape  # every slice passes
+    x[-1] = 0.5  # in the last, short slice
+    with pytest.raises(ValueError, match=r"x must be (bipolar|binary)"):
+        ch(x, 0.1)

@@ -1,4 +1,4 @@
-"""Tests of the logistic sampler (course_utils.fast_channel) against the faithful Gumbel sampler."""
+"""Tests of the logistic sampler (course_utils.channels.fast) and its two engines against the faithful Gumbel sampler."""
 from __future__ import annotations
 
 import math
@@ -6,19 +6,26 @@ import math
 import pytest
 import torch
 
-from course_utils import fast_channel
 from course_utils.channels import (
     BinaryErasureChannel,
     BinaryMemorylessChannel,
     BinarySymmetricChannel,
     BinaryZChannel,
+    LogisticSampler,
+    WholeTensorEngine,
+    chunked,
+    logistic_from_gumbel,
 )
-from course_utils.fast_channel import LogisticSampler, logistic_from_gumbel
 
 from helpers import CHANNELS
 from helpers import bits as _bits
 
-SMALL_CHUNK = 1000  # the chunked path's borders, tested on small inputs
+SMALL_CHUNK = 1000  # the chunked engine's borders, tested on small inputs
+
+
+def _logistic(use_chunked: bool) -> LogisticSampler:
+    """The logistic sampler with its default engines (chunked first), or with the whole-tensor engine only."""
+    return LogisticSampler() if use_chunked else LogisticSampler(engines=(WholeTensorEngine(),))
 
 
 def _pb(cls, shape=(), dtype=torch.float32, device="cpu", seed=1, scale=0.6):
@@ -132,14 +139,13 @@ def test_pb_one_gives_nan_llrs_and_gradients_like_the_faithful_port() -> None:
 @pytest.mark.parametrize("cls,bipolar,llrs", CASES, ids=[_case_ids(*c) for c in CASES])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_chunked_path_equals_full_tensor_path(cls, bipolar, llrs, dtype, monkeypatch) -> None:
-    monkeypatch.setattr(fast_channel, "CHUNK", SMALL_CHUNK)
+    monkeypatch.setattr(chunked, "CHUNK", SMALL_CHUNK)
     x = _bits((3, SMALL_CHUNK // 2 + 7), bipolar, dtype, seed=9)  # crosses chunk borders
     pb = _pb(cls, (), dtype)
     w = torch.randn(x.shape, generator=torch.Generator().manual_seed(10), dtype=dtype)
-    ch = cls(return_llrs=llrs, bipolar_input=bipolar, dtype=dtype, sampler="logistic")
     results = []
-    for chunked in (True, False):
-        monkeypatch.setattr(LogisticSampler, "chunked", chunked)
+    for use_chunked in (True, False):
+        ch = cls(return_llrs=llrs, bipolar_input=bipolar, dtype=dtype, sampler=_logistic(use_chunked))
         results.append(_run(ch, x, pb, w, generator=torch.Generator().manual_seed(11)))
         u = torch.rand(x.shape, generator=torch.Generator().manual_seed(11), dtype=dtype)
         results.append(_run(ch, x, pb, w, noise=u))
@@ -152,12 +158,11 @@ def test_chunked_path_equals_full_tensor_path(cls, bipolar, llrs, dtype, monkeyp
 
 @pytest.mark.parametrize("dtype", [torch.int8, torch.int64, torch.uint8])
 def test_integer_inputs_keep_their_dtype(dtype, monkeypatch) -> None:
-    monkeypatch.setattr(fast_channel, "CHUNK", SMALL_CHUNK)
+    monkeypatch.setattr(chunked, "CHUNK", SMALL_CHUNK)
     x = _bits((SMALL_CHUNK + 3,), dtype=dtype, seed=12)
     outs = []
-    for chunked in (True, False):
-        monkeypatch.setattr(LogisticSampler, "chunked", chunked)
-        ch = BinaryMemorylessChannel(sampler="logistic")
+    for use_chunked in (True, False):
+        ch = BinaryMemorylessChannel(sampler=_logistic(use_chunked))
         outs.append(ch(x, (0.1, 0.4), generator=torch.Generator().manual_seed(13)))
     assert outs[0].dtype == dtype and torch.equal(outs[0], outs[1])
     if dtype == torch.uint8:  # no erasure symbol in unsigned integers, as in Sionna
@@ -229,13 +234,12 @@ def test_generator_reproducibility(cls, device) -> None:
     assert torch.equal(torch.rand(3, device=device), after)
 
 
-@pytest.mark.parametrize("chunked", [True, False])
-def test_backward_draws_the_same_uniforms_again(device, chunked, monkeypatch) -> None:
-    monkeypatch.setattr(LogisticSampler, "chunked", chunked)
-    monkeypatch.setattr(fast_channel, "CHUNK", SMALL_CHUNK)
+@pytest.mark.parametrize("use_chunked", [True, False])
+def test_backward_draws_the_same_uniforms_again(device, use_chunked, monkeypatch) -> None:
+    monkeypatch.setattr(chunked, "CHUNK", SMALL_CHUNK)
     x = _bits((3000,), device=device, seed=17)
     w = torch.randn(3000, generator=torch.Generator().manual_seed(18)).to(device)
-    ch = BinaryMemorylessChannel(return_llrs=True, sampler="logistic")
+    ch = BinaryMemorylessChannel(return_llrs=True, sampler=_logistic(use_chunked))
     pb = torch.tensor([0.1, 0.3], device=device, requires_grad=True)
     torch.manual_seed(19)
     y = ch(x, pb)
@@ -361,18 +365,17 @@ def test_logistic_sampler_equals_sionna_on_the_same_uniforms() -> None:
 @pytest.mark.parametrize("bipolar,llrs", [(False, False), (False, True), (True, False), (True, True)])
 def test_input_dtype_other_than_the_internal_precision(xdtype, dtype, bipolar, llrs,
                                                       monkeypatch) -> None:
-    monkeypatch.setattr(fast_channel, "CHUNK", SMALL_CHUNK)
+    monkeypatch.setattr(chunked, "CHUNK", SMALL_CHUNK)
     x = _bits((2500,), bipolar, xdtype, seed=32)
     w = torch.randn(2500, generator=torch.Generator().manual_seed(33), dtype=xdtype)
     pb = torch.tensor([0.1, 0.3], dtype=dtype)
     u = torch.rand((2, 2500, 2), generator=torch.Generator().manual_seed(34), dtype=dtype)
     runs = []
-    for sampler, chunked in (("gumbel", True), ("logistic", True), ("logistic", False)):
-        monkeypatch.setattr(LogisticSampler, "chunked", chunked)
+    for sampler in ("gumbel", _logistic(True), _logistic(False)):
         ch = BinaryMemorylessChannel(return_llrs=llrs, bipolar_input=bipolar, dtype=dtype,
                                      sampler=sampler)
         runs.append(_run(ch, x, pb, w, noise=u))
-        if sampler == "logistic":  # fresh noise: chunked and whole-tensor paths agree too
+        if sampler != "gumbel":  # fresh noise: chunked and whole-tensor paths agree too
             runs.append(_run(ch, x, pb, w, generator=torch.Generator().manual_seed(35)))
     for y, gp, gx in runs:
         assert y.dtype == xdtype and gx.dtype == xdtype and gp.dtype == dtype
@@ -396,3 +399,21 @@ def test_logistic_edges_are_exact_in_any_precision(dtype) -> None:
     # a uniform of exactly 1 (refused when checked) would keep a p = 1 bit
     unchecked = BinarySymmetricChannel(dtype=dtype, sampler="logistic", check_input=False)
     assert unchecked(torch.zeros(1, dtype=dtype), 1.0, noise=torch.ones(1, dtype=dtype)).item() == 0.0
+
+
+# -- the engines are separate pieces -------------------------------------------------------
+
+def test_the_sampler_runs_the_first_engine_that_applies() -> None:
+    from course_utils.channels import ChunkedEngine
+
+    x = _bits((50,), seed=40)
+    only_chunked = BinaryMemorylessChannel(sampler=LogisticSampler(engines=(ChunkedEngine(),)))
+    assert only_chunked(x, (0.1, 0.3)).shape == x.shape  # scalar probabilities on the CPU: it applies
+    with pytest.raises(ValueError, match=r"no engine of this sampler .chunked. applies"):
+        only_chunked(x, torch.full((50, 2), 0.1))  # per-position probabilities: it does not
+    with pytest.raises(TypeError, match="engines must be a non-empty sequence"):
+        LogisticSampler(engines=())
+    with pytest.raises(TypeError, match="sampler must be"):
+        BinarySymmetricChannel(sampler=3)
+    with pytest.raises(ValueError, match="sampler must be"):
+        BinarySymmetricChannel(sampler="fast")

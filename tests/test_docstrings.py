@@ -24,10 +24,12 @@ import course_utils
 MODULES = ["course_utils", *(m.name for m in pkgutil.walk_packages(course_utils.__path__, "course_utils.")
                              if not m.name.endswith(".__main__"))]
 WITH_EXAMPLES = [f"course_utils.{name}" for name in (
-    "functions", "binarize", "gumbel", "channels", "fast_channel", "env", "plotting", "benchmarks")]
+    "functions", "binarize", "gumbel", "env", "plotting", "benchmarks",
+    *(f"channels.{m}" for m in ("formulas", "checks", "config", "modules", "faithful", "fast",
+                                "chunked", "whole_tensor", "logistic_math", "sionna")))]
 # Examples marked "# doctest: +SKIP", with the reason: each is run by the test named.
 SKIPPED = {
-    "course_utils.channels.feed_sionna_uniforms": "imports Sionna (tests/test_channels_sionna.py)",
+    "course_utils.channels.sionna.feed_sionna_uniforms": "imports Sionna (tests/test_channels_sionna.py)",
     "course_utils.env.import_tensorflow": "imports TensorFlow (tests/test_env.py)",
 }
 
@@ -82,7 +84,8 @@ def test_every_public_object_starts_with_a_one_line_summary(name: str) -> None:
 def test_public_functions_and_classes_have_examples(name: str) -> None:
     module = importlib.import_module(name)
     missing = [qualname for qualname, obj in _public(module)
-               if qualname.count(".") == 2 and "\nExamples\n--------\n" not in inspect.getdoc(obj)]
+               if qualname.count(".") == name.count(".") + 1  # functions and classes, not methods
+               and "\nExamples\n--------\n" not in inspect.getdoc(obj)]
     assert not missing, f"no 'Examples' section at the end of: {missing}"
 
 

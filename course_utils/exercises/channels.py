@@ -5,7 +5,8 @@ from collections.abc import Callable
 
 import torch
 
-from ..channels import BinaryErasureChannel, memoryless_llrs
+from ..channels import BinaryErasureChannel
+from ..channels.formulas import memoryless_llrs
 from ..checking import CheckFailed, check_function
 from ..env import device
 

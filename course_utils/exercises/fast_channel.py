@@ -5,7 +5,8 @@ from collections.abc import Callable
 
 import torch
 
-from ..channels import EPS, TEMPERATURE, BinarySymmetricChannel
+from ..channels import BinarySymmetricChannel
+from ..channels.formulas import EPS, TEMPERATURE
 from ..checking import CheckFailed, compare
 from ..env import device
 

@@ -9,13 +9,9 @@ from collections.abc import Callable, Iterable
 
 import torch
 
+from ..channels.formulas import gumbel_softmax_errors, memoryless_llrs
 from ..checking import CheckFailed, call_answer, check_function
 from ..env import device
-from ..gumbel import binarize_ste, gumbel_from_uniform
-
-#: Sionna's constants: ``eps`` inside the logarithms and the Gumbel-softmax temperature.
-EPS = 1e-9
-TEMPERATURE = 0.1
 
 # (pb0, pb1) pairs of exercise 11.1; none is 1, where Sionna's LLR is NaN.
 LLR_CASES = [(0.1, 0.2), (0.2, 0.1), (0.0, 0.0), (0.0, 0.3), (0.3, 0.0), (0.5, 0.5),
@@ -23,11 +19,7 @@ LLR_CASES = [(0.1, 0.2), (0.2, 0.1), (0.0, 0.0), (0.0, 0.3), (0.3, 0.0), (0.5, 0
 
 
 def _reference_llrs(y: torch.Tensor, pb0: torch.Tensor, pb1: torch.Tensor, llr_max: float) -> torch.Tensor:
-    y_bipolar = 2 * y - 1
-    llr_if_0 = -(torch.log(pb1 + EPS) - torch.log(1 - pb0 - EPS))
-    llr_if_1 = torch.log(1 - pb1 - EPS) - torch.log(pb0 + EPS)
-    llr = torch.where(y_bipolar == 1, llr_if_1, llr_if_0) * y_bipolar
-    return llr.clamp(-llr_max, llr_max)
+    return memoryless_llrs(2 * y - 1, pb0, pb1, llr_max)  # Sionna's LLRs of the bipolar output
 
 
 def check_sionna_llrs(sionna_llrs: Callable[..., torch.Tensor]) -> None:
@@ -106,10 +98,7 @@ def check_possible_outputs(possible_outputs: Callable[[str, bool, int, float], I
 
 
 def _reference_sample_errors(pb: torch.Tensor, u1: torch.Tensor, u2: torch.Tensor) -> torch.Tensor:
-    q = gumbel_from_uniform(torch.stack((u1, u2), dim=-1), eps=EPS)
-    p = torch.stack((pb, 1 - pb), dim=-1)
-    a = (torch.log(p + EPS) + q) / TEMPERATURE
-    return binarize_ste(torch.softmax(a, dim=-1)[..., 0])
+    return gumbel_softmax_errors(pb, torch.stack((u1, u2), dim=-1))
 
 
 def _sample_errors_points() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
