@@ -177,7 +177,7 @@ class _SinSecondWrong(torch.autograd.Function):
 
 
 def test_double_backward_checker_fails_a_wrong_second_derivative_only() -> None:
-    with pytest.raises(CheckFailed, match="second derivative: .* values differ"):
+    with pytest.raises(CheckFailed, match=r"second derivative: .* values differ"):
         check_twice_differentiable_sin(_SinSecondWrong.apply)
 
 
