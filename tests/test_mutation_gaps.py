@@ -292,3 +292,45 @@ def test_a_uniform_of_zero_is_accepted_by_both_samplers() -> None:
         assert ch(x, torch.tensor([0.0, 1.0]), noise=noise).tolist() == [0.0, 1.0]
     with pytest.raises(ValueError, match=r"noise must hold uniforms in \[0, 1\)"):
         BinarySymmetricChannel()(x, 0.5, noise=torch.full((2, 2, 2), -1e-30))
+
+
+# ------------------------------------------- found by mutmut (docs/mutation.md)
+
+
+def test_reprs_say_whether_there_is_a_bias() -> None:
+    assert repr(Linear(2, 3, bias=False)) == "Linear(in_features=2, out_features=3, bias=False)"
+    assert repr(Linear(2, 3)) == "Linear(in_features=2, out_features=3, bias=True)"
+    assert repr(BinaryLinear(2, 3, bias=True, inputs="parabola")) == (
+        "BinaryLinear(in_features=2, out_features=3, bias=True, weights='ste', inputs='parabola')")
+    assert repr(BinaryLinear(2, 3)) == (
+        "BinaryLinear(in_features=2, out_features=3, bias=False, weights='ste', inputs=None)")
+
+
+@pytest.mark.parametrize("needed", [(True, False, False), (False, True, False), (False, False, True),
+                                    (True, True, True)])
+def test_multiply_add_backward_returns_none_for_inputs_without_grad(needed) -> None:
+    """Backward computes only what ``ctx.needs_input_grad`` asks for (called directly, as autograd does)."""
+    from types import SimpleNamespace
+
+    from course_utils.functions import MultiplyAdd
+
+    w, x, g = torch.tensor([2.0, 3.0]), torch.tensor([4.0, 5.0]), torch.tensor([1.0, -1.0])
+    ctx = SimpleNamespace(saved_tensors=(w, x), needs_input_grad=needed)
+    grads = MultiplyAdd.backward(ctx, g)
+    expected = (g * x, g * w, g)
+    for got, want, need in zip(grads, expected, needed):
+        if need:
+            assert torch.equal(got, want)
+        else:
+            assert got is None
+
+
+def test_possible_output_cases_use_the_input_alphabets() -> None:
+    from course_utils.exercises.sionna_bmc import possible_output_cases
+
+    cases = possible_output_cases()
+    assert len(cases) == 36
+    for bipolar, alphabet in ((False, {0, 1}), (True, {-1, 1})):
+        assert {x for _, bip, x, _ in cases if bip == bipolar} == alphabet
+    assert {pb for *_, pb in cases} == {0.0, 0.3, 1.0}
+    assert {ch for ch, *_ in cases} == {"bsc", "z", "bec"}
