@@ -334,3 +334,92 @@ def test_possible_output_cases_use_the_input_alphabets() -> None:
         assert {x for _, bip, x, _ in cases if bip == bipolar} == alphabet
     assert {pb for *_, pb in cases} == {0.0, 0.3, 1.0}
     assert {ch for ch, *_ in cases} == {"bsc", "z", "bec"}
+
+
+class _SoftplusSlightlyWrong(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        ctx.save_for_backward(x)
+        return F.softplus(x)
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        (x,) = ctx.saved_tensors
+        return g * torch.sigmoid(x) * 1.01
+
+
+def test_checker_messages_name_the_input_and_its_value() -> None:
+    """A failure says which gradient (``grad of x``) and at which input value."""
+    from course_utils.exercises.part1 import check_softplus
+
+    with pytest.raises(CheckFailed, match=r"^grad of x: 6 of 8 values differ; .* \(input -?\d"):
+        check_softplus(_SoftplusSlightlyWrong.apply)
+
+
+def _sigmoid(second_wrong: bool = False, first_wrong: bool = False):
+    class SigmoidBackward(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, g, y):  # noqa: ANN001, ANN205
+            ctx.save_for_backward(g, y)
+            return g * y * (1 - y)
+
+        @staticmethod
+        def backward(ctx, gg):  # noqa: ANN001, ANN205
+            g, y = ctx.saved_tensors
+            d_dy = gg * g * (1 - 2 * y) * (2 if second_wrong else 1)
+            return gg * y * (1 - y), d_dy
+
+    class Sigmoid(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):  # noqa: ANN001, ANN205
+            y = torch.sigmoid(x)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            (y,) = ctx.saved_tensors
+            return SigmoidBackward.apply(g * 1.01 if first_wrong else g, y)
+
+    return Sigmoid.apply
+
+
+def test_sigmoid_backward_checker_names_what_is_wrong() -> None:
+    from course_utils.exercises.part4 import check_sigmoid_backward_function
+
+    with pytest.raises(CheckFailed, match=r"^grad of x: "):
+        check_sigmoid_backward_function(_sigmoid(first_wrong=True))
+    with pytest.raises(CheckFailed, match=r"^second derivative: .* \(input -?\d"):
+        check_sigmoid_backward_function(_sigmoid(second_wrong=True))
+
+
+class _HardTanhTooWide(torch.autograd.Function):
+    """In place and marked dirty, the right gradient, but clamped to [-2, 2]."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        keep = (x.abs() < 1).to(x.dtype)
+        x.clamp_(-2, 2)
+        ctx.mark_dirty(x)
+        ctx.save_for_backward(keep)
+        return x
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        (keep,) = ctx.saved_tensors
+        return g * keep
+
+
+def test_hardtanh_checker_fails_a_wrong_output_with_the_right_gradient() -> None:
+    from course_utils.exercises.part4 import check_hardtanh_inplace
+
+    with pytest.raises(CheckFailed, match=r"^output: .* \(input -?\d"):
+        check_hardtanh_inplace(_HardTanhTooWide.apply)
+
+
+def test_logistic_noise_checker_compares_the_values_too() -> None:
+    """An L 0.1 % too large keeps every decision of the checker's points but is not Logistic noise."""
+    from course_utils.exercises.fast_channel import check_logistic_noise
+
+    with pytest.raises(CheckFailed, match=r"^L: .* values differ"):
+        check_logistic_noise(lambda u: (torch.log1p(-u) - torch.log(u)) * 1.001)
