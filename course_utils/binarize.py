@@ -115,7 +115,10 @@ class _SignSwish(torch.autograd.Function):
         u = ctx.beta * x
         # beta / (1 + cosh u) = 2 beta sigmoid(u) sigmoid(-u), which never overflows.
         scale = 2 * ctx.beta * torch.sigmoid(u) * torch.sigmoid(-u)
-        return grad_output * scale * (2 - u * torch.tanh(u / 2)), None
+        # Where scale underflows to 0 (|u| > ~100 in float32, ~745 in float64, inf included)
+        # the derivative is 0 too; 0 * (2 - inf) would be NaN at x = +-inf.
+        slope = torch.where(scale == 0, 0.0, scale * (2 - u * torch.tanh(u / 2)))
+        return grad_output * slope, None
 
 
 def sign_ste(x: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,425 @@
+"""Tests that fail for plausible one-line bugs the other tests let through (docs/mutation.md).
+
+Each test names the bug it catches: a bound, a default, a tolerance, a mode or a size that
+the example-based tests never exercised. Tolerance tests try a near miss on both sides: an
+answer off by just more than the checker's tolerance fails, one just inside it passes.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_utils import CheckFailed, check_function, compare
+from course_utils.assignment import SAMPLE_INPUT, assignment_gradients, parse_input
+from course_utils.binarize import BinaryLinear, sign_clipped_ste, sign_parabola, sign_ste, sign_swish
+from course_utils.channels import (
+    BinaryErasureChannel,
+    BinaryMemorylessChannel,
+    BinarySymmetricChannel,
+    BinaryZChannel,
+    memoryless_llrs,
+)
+from course_utils.env import pick_device
+from course_utils.exercises.binarized_network import check_binary_matmul
+from course_utils.exercises.binary_linear import check_assignment
+from course_utils.exercises.channels import check_bec
+from course_utils.exercises.part1 import check_twice_differentiable_sin
+from course_utils.exercises.sionna_bmc import LLR_CASES, check_sionna_llrs
+from course_utils.functions import Linear
+from course_utils.gumbel import gumbel_softmax, relaxed_bernoulli
+from course_utils.memory import saved_tensor_bytes
+
+BINARIZERS = {"ste": sign_ste, "clipped_ste": sign_clipped_ste, "parabola": sign_parabola, "swish": sign_swish}
+
+# ------------------------------------------------------------------ functions, binarize
+
+
+def test_linear_initialises_exactly_like_nn_linear() -> None:
+    """Same seed, same parameters: the bound is 1/sqrt(in_features), not 1/in_features."""
+    torch.manual_seed(3)
+    ours = Linear(50, 7)
+    torch.manual_seed(3)
+    reference = nn.Linear(50, 7)
+    assert torch.equal(ours.weight, reference.weight)
+    assert torch.equal(ours.bias, reference.bias)
+    big = Linear(400, 100)  # 40 000 draws fill [-0.05, 0.05]
+    assert 0.049 < float(big.weight.detach().abs().max()) <= 1 / math.sqrt(400)
+
+
+@pytest.mark.parametrize("bound", [0.25, 1.0, 3.0])
+def test_clip_weights_uses_the_bound_on_both_sides(bound: float) -> None:
+    layer = BinaryLinear(8, 2)
+    with torch.no_grad():
+        layer.weight.copy_(torch.linspace(-4, 4, 16).reshape(2, 8))
+    layer.clip_weights_(bound)
+    assert float(layer.weight.min()) == -bound
+    assert float(layer.weight.max()) == bound
+    inside = torch.linspace(-4, 4, 16).reshape(2, 8).abs() < bound
+    assert torch.equal(layer.weight[inside], torch.linspace(-4, 4, 16).reshape(2, 8)[inside])
+
+
+@pytest.mark.parametrize("where", ["weights", "inputs"])
+def test_every_binarizer_name_gives_its_own_gradient(where: str) -> None:
+    """BinaryLinear(weights=name) and (inputs=name) use exactly the binarizer of that name."""
+    w0 = torch.tensor([[-1.5, -0.5, 0.0, 0.25], [-0.3, -1.0, 2.0, 1.0]], dtype=torch.float64)
+    x0 = torch.tensor([[0.7, -0.2, 1.0, -1.3], [1.2, 0.0, -0.6, 0.4]], dtype=torch.float64)
+    grads = {}
+    for name, binarize in BINARIZERS.items():
+        kwargs = {"weights": name} if where == "weights" else {"inputs": name}
+        layer = BinaryLinear(4, 2, dtype=torch.float64, **kwargs)
+        with torch.no_grad():
+            layer.weight.copy_(w0)
+        x = x0.clone().requires_grad_(True)
+        layer(x).sum().backward()
+        got = layer.weight.grad if where == "weights" else x.grad
+        w, xr = w0.clone().requires_grad_(True), x0.clone().requires_grad_(True)
+        if where == "weights":
+            F.linear(xr, binarize(w)).sum().backward()
+        else:
+            F.linear(binarize(xr), sign_ste(w)).sum().backward()
+        expected = w.grad if where == "weights" else xr.grad
+        assert torch.equal(got, expected), name
+        grads[name] = got
+    names = list(grads)
+    for i, a in enumerate(names):  # the four gradients differ, so a swapped name is seen
+        for b in names[i + 1:]:
+            assert not torch.equal(grads[a], grads[b]), (a, b)
+
+
+# ------------------------------------------------------------------------------ gumbel
+
+
+@pytest.mark.parametrize("tau", [math.inf, -math.inf])
+def test_an_infinite_temperature_is_refused(tau: float) -> None:
+    with pytest.raises(ValueError, match="tau must be a finite number > 0"):
+        gumbel_softmax(torch.zeros(3), tau)
+    with pytest.raises(ValueError, match="tau must be a finite number > 0"):
+        relaxed_bernoulli(torch.tensor([0.5]), tau)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -2])
+def test_hard_gumbel_softmax_is_one_hot_along_dim(dim: int) -> None:
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(4, 5, 3, generator=g)
+    gumbels = -torch.log(-torch.log(torch.rand(4, 5, 3, generator=g)))
+    soft = gumbel_softmax(logits, 0.5, gumbels=gumbels, dim=dim)
+    hard = gumbel_softmax(logits, 0.5, gumbels=gumbels, dim=dim, hard=True)
+    assert torch.equal(hard.sum(dim), torch.ones_like(hard.sum(dim)))
+    assert torch.equal(hard.argmax(dim), soft.argmax(dim))
+    assert set(hard.unique().tolist()) == {0.0, 1.0}
+
+
+# ---------------------------------------------------------------------------- checking
+
+
+def test_check_function_default_rtol_near_miss() -> None:
+    """Default rtol = 1e-5: off by 2e-5 (relative) fails, off by 5e-6 passes."""
+    x = torch.linspace(0.5, 1.5, 7, dtype=torch.float64)
+    with pytest.raises(CheckFailed, match=r"output: 7 of 7 values differ.*rtol=1e-05"):
+        check_function(lambda t: torch.exp(t) * (1 + 2e-5), torch.exp, [x], verbose=False)
+    check_function(lambda t: torch.exp(t) * (1 + 5e-6), torch.exp, [x], verbose=False)
+
+
+def test_compare_treats_nan_in_the_same_place_as_equal() -> None:
+    nan = float("nan")
+    result = compare("x", torch.tensor([nan, 1.0]), torch.tensor([nan, 1.0]), check=True, verbose=False)
+    assert result.close and result.problem is None
+    with pytest.raises(CheckFailed, match="x: 1 of 3 values differ"):
+        compare("x", torch.tensor([nan, 1.0, 2.0]), torch.tensor([nan, 1.0, 3.0]), check=True, verbose=False)
+    with pytest.raises(CheckFailed, match="x: 1 of 2 values differ"):
+        compare("x", torch.tensor([nan, 1.0]), torch.tensor([0.0, 1.0]), check=True, verbose=False)
+
+
+# ------------------------------------------------------------------------ memory, env
+
+
+def test_saved_bytes_count_the_storage_of_views_once() -> None:
+    """Two views of one 400-byte storage are 400 bytes, not 2 x 12 bytes of elements."""
+    x = torch.ones(100, requires_grad=True)
+    saved = saved_tensor_bytes(lambda t: t[:3] * t[3:6], x)
+    assert (saved.total, saved.inputs, saved.count) == (400, 400, 1)
+    base = torch.ones(50)
+    w = base[10:20].requires_grad_(True)  # a view: its storage is the whole base
+    assert saved_tensor_bytes(lambda t: t * t, w).total == 200
+
+
+@pytest.mark.parametrize("value", ["CPU", " cpu ", "Cpu"])
+def test_course_device_is_case_and_space_insensitive(value: str, monkeypatch) -> None:
+    monkeypatch.setenv("COURSE_DEVICE", value)
+    assert pick_device() == torch.device("cpu")
+
+
+def test_course_device_rejects_other_names(monkeypatch) -> None:
+    monkeypatch.setenv("COURSE_DEVICE", "tpu")
+    with pytest.raises(ValueError, match="COURSE_DEVICE must be 'cpu' or 'cuda', got 'tpu'"):
+        pick_device()
+
+
+# ------------------------------------------------------------------ exercise checkers
+
+
+class _SinSecondWrong(torch.autograd.Function):
+    """Right value and first derivative; the first derivative's own derivative is 0."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        ctx.save_for_backward(x)
+        return torch.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        (x,) = ctx.saved_tensors
+        return grad_output * torch.cos(x.detach()) + 0 * x
+
+
+def test_double_backward_checker_fails_a_wrong_second_derivative_only() -> None:
+    with pytest.raises(CheckFailed, match=r"second derivative: .* values differ"):
+        check_twice_differentiable_sin(_SinSecondWrong.apply)
+
+
+def _correct_bec(x, pb, noise, bipolar):
+    return BinaryErasureChannel(bipolar_input=bipolar, dtype=torch.float64)(x, pb, noise=noise)
+
+
+@pytest.mark.parametrize("wrong_mode", [False, True])
+def test_bec_checker_checks_both_modes(wrong_mode: bool) -> None:
+    """An erasure channel wrong only for binary (or only for bipolar) inputs fails."""
+    def bec(x, pb, noise, bipolar):
+        out = _correct_bec(x, pb, noise, bipolar)
+        return out.flip(0) if bipolar == wrong_mode else out
+
+    with pytest.raises(CheckFailed, match=f"with bipolar={wrong_mode}: output"):
+        check_bec(bec)
+    check_bec(_correct_bec)
+
+
+def _binary_matmul(a_bits, b_bits):
+    agree = (a_bits[:, None, :] == b_bits[None, :, :]).sum(-1)
+    return 2 * agree - a_bits.shape[1]
+
+
+@pytest.mark.parametrize("wrong_d", [5, 64])
+def test_binary_matmul_checker_checks_both_sizes(wrong_d: int) -> None:
+    def matmul(a_bits, b_bits):
+        out = _binary_matmul(a_bits, b_bits)
+        return out + 1 if a_bits.shape[1] == wrong_d else out
+
+    with pytest.raises(CheckFailed, match=f"with d = {wrong_d}: "):
+        check_binary_matmul(matmul)
+
+
+def test_assignment_checker_tolerance_near_miss() -> None:
+    """rtol = 1e-6: gradients off by 3e-6 (relative) fail, off by 5e-7 pass."""
+    x, w = parse_input(SAMPLE_INPUT)
+    assert assignment_gradients(x, w)[1].abs().max() > 0  # something to be off from
+    with pytest.raises(CheckFailed, match=r"on the sample input: .*rtol=1e-06, atol=1e-09"):
+        check_assignment(lambda x, w: tuple(g * (1 + 3e-6) for g in assignment_gradients(x, w)))
+    check_assignment(lambda x, w: tuple(g * (1 + 5e-7) for g in assignment_gradients(x, w)))
+
+
+def _sionna_llrs(off: float):
+    """The checker's formula, moved by ``off * (1 + |llr|)``: a tolerance of 1e-5 + 1e-5 |llr|."""
+    def llrs(y, pb0, pb1, llr_max):
+        eps = 1e-9
+        llr0 = torch.log(pb1 + eps) - torch.log(1 - pb0 - eps)
+        llr1 = torch.log(1 - pb1 - eps) - torch.log(pb0 + eps)
+        exact = torch.where(y == 1, llr1, llr0).clamp(-llr_max, llr_max)
+        return exact + off * (1 + exact.abs())
+    return llrs
+
+
+def test_sionna_llr_checker_tolerance_near_miss() -> None:
+    assert len(LLR_CASES) == 9
+    with pytest.raises(CheckFailed, match=r"LLR for y = 0, pb = \(0.1, 0.2\), llr_max = 100: .*\(18 of 18"):
+        check_sionna_llrs(_sionna_llrs(2e-5))
+    check_sionna_llrs(_sionna_llrs(4e-6))
+    check_sionna_llrs(_sionna_llrs(-4e-6))
+
+
+# --------------------------------------------------------------------------- channels
+
+
+def test_llrs_at_p0_pin_sionnas_eps() -> None:
+    """eps = 1e-9 inside the logarithms: the LLRs of p = 0 are +-log((1 - 1e-9) / 1e-9) = +-20.723."""
+    y = torch.tensor([1.0, -1.0], dtype=torch.float64)
+    zero = torch.zeros(2, dtype=torch.float64)
+    expected = math.log((1 - 1e-9) / 1e-9)
+    llr = memoryless_llrs(y, zero, zero, llr_max=100.0)
+    assert llr.tolist() == pytest.approx([expected, -expected], rel=1e-12)
+    for sampler in ("gumbel", "logistic"):
+        ch = BinarySymmetricChannel(return_llrs=True, dtype=torch.float64, sampler=sampler)
+        out = ch(torch.tensor([0.0, 1.0], dtype=torch.float64), 0.0)
+        assert out.tolist() == pytest.approx([-expected, expected], rel=1e-12)
+
+
+@pytest.mark.parametrize("channel", [BinaryMemorylessChannel, BinarySymmetricChannel, BinaryZChannel,
+                                     BinaryErasureChannel])
+def test_llr_max_zero_is_allowed_and_clips_everything(channel) -> None:
+    ch = channel(return_llrs=True, llr_max=0.0)
+    assert ch.llr_max == 0.0
+    pb = (0.1, 0.2) if channel is BinaryMemorylessChannel else 0.1
+    out = ch(torch.tensor([0.0, 1.0, 1.0, 0.0]), pb)
+    assert torch.equal(out.abs(), torch.zeros(4))
+    with pytest.raises(ValueError, match="llr_max must be non-negative, got -1e-12"):
+        channel(return_llrs=True, llr_max=-1e-12)
+
+
+def test_logistic_sampler_flips_exactly_where_u_is_below_p() -> None:
+    """u < p flips: u == p does not, u = 0 flips every p > 0 and no p = 0."""
+    ch = BinarySymmetricChannel(dtype=torch.float64, sampler="logistic")
+    x = torch.zeros(5, dtype=torch.float64)
+    u = torch.tensor([0.25, 0.25 - 2**-40, 0.0, 0.0, 0.5], dtype=torch.float64)
+    p = torch.tensor([0.25, 0.25, 0.3, 0.0, 0.5], dtype=torch.float64)
+    assert ch(x, p, noise=u).tolist() == [0.0, 1.0, 1.0, 0.0, 0.0]
+    # scalar probabilities take the chunked CPU path: the same rule there
+    assert ch(x, 0.25, noise=u).tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+    bmc = BinaryMemorylessChannel(dtype=torch.float64, sampler="logistic")
+    sent = torch.tensor([0.0, 0.0, 1.0, 1.0, 1.0], dtype=torch.float64)
+    u = torch.tensor([0.25, 0.25 - 2**-40, 0.5, 0.5 - 2**-40, 0.0], dtype=torch.float64)
+    assert bmc(sent, (0.25, 0.5), noise=u).tolist() == [0.0, 1.0, 1.0, 0.0, 0.0]
+
+
+def test_a_uniform_of_zero_is_accepted_by_both_samplers() -> None:
+    x = torch.zeros(2)
+    for sampler in ("gumbel", "logistic"):
+        ch = BinarySymmetricChannel(sampler=sampler)
+        noise = torch.zeros(ch.noise_shape(x.shape))
+        # all uniforms equal: the decision is by the probabilities alone
+        assert ch(x, torch.tensor([0.0, 1.0]), noise=noise).tolist() == [0.0, 1.0]
+    with pytest.raises(ValueError, match=r"noise must hold uniforms in \[0, 1\)"):
+        BinarySymmetricChannel()(x, 0.5, noise=torch.full((2, 2, 2), -1e-30))
+
+
+# ------------------------------------------- found by mutmut (docs/mutation.md)
+
+
+def test_reprs_say_whether_there_is_a_bias() -> None:
+    assert repr(Linear(2, 3, bias=False)) == "Linear(in_features=2, out_features=3, bias=False)"
+    assert repr(Linear(2, 3)) == "Linear(in_features=2, out_features=3, bias=True)"
+    assert repr(BinaryLinear(2, 3, bias=True, inputs="parabola")) == (
+        "BinaryLinear(in_features=2, out_features=3, bias=True, weights='ste', inputs='parabola')")
+    assert repr(BinaryLinear(2, 3)) == (
+        "BinaryLinear(in_features=2, out_features=3, bias=False, weights='ste', inputs=None)")
+
+
+@pytest.mark.parametrize("needed", [(True, False, False), (False, True, False), (False, False, True),
+                                    (True, True, True)])
+def test_multiply_add_backward_returns_none_for_inputs_without_grad(needed) -> None:
+    """Backward computes only what ``ctx.needs_input_grad`` asks for (called directly, as autograd does)."""
+    from types import SimpleNamespace
+
+    from course_utils.functions import MultiplyAdd
+
+    w, x, g = torch.tensor([2.0, 3.0]), torch.tensor([4.0, 5.0]), torch.tensor([1.0, -1.0])
+    ctx = SimpleNamespace(saved_tensors=(w, x), needs_input_grad=needed)
+    grads = MultiplyAdd.backward(ctx, g)
+    expected = (g * x, g * w, g)
+    for got, want, need in zip(grads, expected, needed):
+        if need:
+            assert torch.equal(got, want)
+        else:
+            assert got is None
+
+
+def test_possible_output_cases_use_the_input_alphabets() -> None:
+    from course_utils.exercises.sionna_bmc import possible_output_cases
+
+    cases = possible_output_cases()
+    assert len(cases) == 36
+    for bipolar, alphabet in ((False, {0, 1}), (True, {-1, 1})):
+        assert {x for _, bip, x, _ in cases if bip == bipolar} == alphabet
+    assert {pb for *_, pb in cases} == {0.0, 0.3, 1.0}
+    assert {ch for ch, *_ in cases} == {"bsc", "z", "bec"}
+
+
+class _SoftplusSlightlyWrong(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        ctx.save_for_backward(x)
+        return F.softplus(x)
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        (x,) = ctx.saved_tensors
+        return g * torch.sigmoid(x) * 1.01
+
+
+def test_checker_messages_name_the_input_and_its_value() -> None:
+    """A failure says which gradient (``grad of x``) and at which input value."""
+    from course_utils.exercises.part1 import check_softplus
+
+    with pytest.raises(CheckFailed, match=r"^grad of x: 6 of 8 values differ; .* \(input -?\d"):
+        check_softplus(_SoftplusSlightlyWrong.apply)
+
+
+def _sigmoid(second_wrong: bool = False, first_wrong: bool = False):
+    class SigmoidBackward(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, g, y):  # noqa: ANN001, ANN205
+            ctx.save_for_backward(g, y)
+            return g * y * (1 - y)
+
+        @staticmethod
+        def backward(ctx, gg):  # noqa: ANN001, ANN205
+            g, y = ctx.saved_tensors
+            d_dy = gg * g * (1 - 2 * y) * (2 if second_wrong else 1)
+            return gg * y * (1 - y), d_dy
+
+    class Sigmoid(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):  # noqa: ANN001, ANN205
+            y = torch.sigmoid(x)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            (y,) = ctx.saved_tensors
+            return SigmoidBackward.apply(g * 1.01 if first_wrong else g, y)
+
+    return Sigmoid.apply
+
+
+def test_sigmoid_backward_checker_names_what_is_wrong() -> None:
+    from course_utils.exercises.part4 import check_sigmoid_backward_function
+
+    with pytest.raises(CheckFailed, match=r"^grad of x: "):
+        check_sigmoid_backward_function(_sigmoid(first_wrong=True))
+    with pytest.raises(CheckFailed, match=r"^second derivative: .* \(input -?\d"):
+        check_sigmoid_backward_function(_sigmoid(second_wrong=True))
+
+
+class _HardTanhTooWide(torch.autograd.Function):
+    """In place and marked dirty, the right gradient, but clamped to [-2, 2]."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        keep = (x.abs() < 1).to(x.dtype)
+        x.clamp_(-2, 2)
+        ctx.mark_dirty(x)
+        ctx.save_for_backward(keep)
+        return x
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        (keep,) = ctx.saved_tensors
+        return g * keep
+
+
+def test_hardtanh_checker_fails_a_wrong_output_with_the_right_gradient() -> None:
+    from course_utils.exercises.part4 import check_hardtanh_inplace
+
+    with pytest.raises(CheckFailed, match=r"^output: .* \(input -?\d"):
+        check_hardtanh_inplace(_HardTanhTooWide.apply)
+
+
+def test_logistic_noise_checker_compares_the_values_too() -> None:
+    """An L 0.1 % too large keeps every decision of the checker's points but is not Logistic noise."""
+    from course_utils.exercises.fast_channel import check_logistic_noise
+
+    with pytest.raises(CheckFailed, match=r"^L: .* values differ"):
+        check_logistic_noise(lambda u: (torch.log1p(-u) - torch.log(u)) * 1.001)
