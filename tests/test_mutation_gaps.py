@@ -7,11 +7,13 @@ answer off by just more than the checker's tolerance fails, one just inside it p
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 from course_utils import CheckFailed, check_function, compare
 from course_utils.assignment import SAMPLE_INPUT, assignment_gradients, parse_input
@@ -423,3 +425,59 @@ def test_logistic_noise_checker_compares_the_values_too() -> None:
 
     with pytest.raises(CheckFailed, match=r"^L: .* values differ"):
         check_logistic_noise(lambda u: (torch.log1p(-u) - torch.log(u)) * 1.001)
+
+
+def test_linear_creates_its_parameters_on_the_device_asked_for() -> None:
+    layer = Linear(3, 2, device="meta", dtype=torch.float64)
+    assert (layer.weight.device.type, layer.bias.device.type) == ("meta", "meta")
+    assert (layer.weight.dtype, layer.bias.dtype) == (torch.float64, torch.float64)
+
+
+def test_sort_backward_scatters_along_the_last_dimension_of_any_rank() -> None:
+    from course_utils.multi_output import Sort
+
+    x = torch.randn(2, 3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(5), requires_grad=True)
+    w = torch.randn(2, 3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
+    (Sort.apply(x)[0] * w).sum().backward()
+    ref = x.detach().clone().requires_grad_(True)
+    (torch.sort(ref, dim=-1)[0] * w).sum().backward()
+    assert torch.equal(x.grad, ref.grad)
+
+
+def test_binary_matmul_checker_messages() -> None:
+    with pytest.raises(CheckFailed, match=r"^return a tensor, got list$"):
+        check_binary_matmul(lambda a, b: [[0]])
+    with pytest.raises(CheckFailed, match="created a floating-point tensor with float"):
+        check_binary_matmul(lambda a, b: _binary_matmul(a, b) + int(a.float().sum() * 0))
+    with pytest.raises(CheckFailed, match=r"with d = 5: 12 of 12 entries differ") as info:
+        check_binary_matmul(lambda a, b: _binary_matmul(a, b) + 2)
+    yours, expected, agree, d = (int(v) for v in re.search(
+        r"yours (-?\d+), expected (-?\d+) \((\d+) of (\d+) positions agree\)", str(info.value)).groups())
+    assert yours == expected + 2 and 2 * agree - d == expected  # the count of agreements behind it
+
+
+class _SinOnce(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        ctx.save_for_backward(x)
+        return torch.sin(x)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        (x,) = ctx.saved_tensors
+        return g * torch.cos(x)
+
+
+def test_double_backward_checker_messages() -> None:
+    with pytest.raises(CheckFailed, match=r"second derivative: .* \(input -?\d"):
+        check_twice_differentiable_sin(_SinSecondWrong.apply)
+    with pytest.raises(CheckFailed, match="does not require grad"):
+        check_twice_differentiable_sin(_SinOnce.apply)
+
+
+def test_logistic_errors_checker_names_the_shape() -> None:
+    from course_utils.exercises.fast_channel import check_logistic_errors
+
+    with pytest.raises(CheckFailed, match=r"^errors\(p, u\) must return a tensor of shape \(257,\)$"):
+        check_logistic_errors(lambda p, u: (u < p).to(p.dtype)[:1])
