@@ -481,3 +481,47 @@ def test_logistic_errors_checker_names_the_shape() -> None:
 
     with pytest.raises(CheckFailed, match=r"^errors\(p, u\) must return a tensor of shape \(257,\)$"):
         check_logistic_errors(lambda p, u: (u < p).to(p.dtype)[:1])
+
+
+def test_binary_linear_creates_its_parameters_on_the_device_asked_for() -> None:
+    layer = BinaryLinear(3, 2, bias=True, device="meta", dtype=torch.float64)
+    assert (layer.weight.device.type, layer.bias.device.type) == ("meta", "meta")
+    assert layer.weight.dtype == torch.float64
+
+
+def _copysign_sign(t: torch.Tensor) -> torch.Tensor:
+    """A plausible wrong sign: -1 at -0.0 (the course's sign is +1 there)."""
+    return torch.copysign(torch.ones_like(t), t)
+
+
+@pytest.mark.parametrize("which", ["x", "w"])
+def test_assignment_checker_tries_negative_zero(which: str) -> None:
+    """An answer whose sign gives -1 at -0.0 (of the inputs or of the weights) fails at the edge case."""
+    def gradients(x, w):
+        bx = _copysign_sign(x) if which == "x" else torch.where(x < 0, -1.0, 1.0).to(x.dtype)
+        bw = _copysign_sign(w) if which == "w" else torch.where(w < 0, -1.0, 1.0).to(w.dtype)
+        slope = (2 - 2 * x.abs()).clamp_min(0)
+        return slope * bw.sum(0), bx.sum(0).expand_as(w).clone()
+
+    with pytest.raises(CheckFailed, match=r"^on inputs at -1, 0, -0.0 and 1: "):
+        check_assignment(gradients)
+
+
+def test_saved_tensors_of_a_graph_with_a_constant_and_a_set_attribute() -> None:
+    """A graph edge to a constant (a None node) is skipped; tensors in a set attribute are found."""
+    x = torch.ones(10, requires_grad=True)
+    const = saved_tensor_bytes(lambda t: t * torch.full_like(t, 2.0), x)
+    assert (const.total, const.inputs, const.count) == (40, 0, 1)
+
+    class InSet(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):  # noqa: ANN001, ANN205
+            ctx.kept = {t * 2}
+            return t * 3
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            return g * 3
+
+    found = saved_tensor_bytes(InSet.apply, x)
+    assert (found.total, found.attributes) == (40, ("ctx.kept{...}",))
