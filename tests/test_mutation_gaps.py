@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.autograd.function import once_differentiable
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from course_utils import CheckFailed, check_function, compare
 from course_utils.assignment import SAMPLE_INPUT, assignment_gradients, parse_input
@@ -525,3 +526,27 @@ def test_saved_tensors_of_a_graph_with_a_constant_and_a_set_attribute() -> None:
 
     found = saved_tensor_bytes(InSet.apply, x)
     assert (found.total, found.attributes) == (40, ("ctx.kept{...}",))
+
+
+class _Calls(TorchDispatchMode):
+    """The aten operators run while active (backward's included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+        self.names.append(str(func))
+        return func(*args, **(kwargs or {}))
+
+
+def test_sincos_backward_skips_the_term_of_an_unused_output() -> None:
+    """With set_materialize_grads(False) an unused output's gradient is None: no -sin(x) * 0 term."""
+    from course_utils.multi_output import SinCos
+
+    leaf = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    s, _ = SinCos.apply(leaf)
+    calls = _Calls()
+    with calls:
+        s.sum().backward()
+    assert "aten.sin.default" not in calls.names and "aten.cos.default" in calls.names, calls.names
