@@ -550,3 +550,16 @@ def test_sincos_backward_skips_the_term_of_an_unused_output() -> None:
     with calls:
         s.sum().backward()
     assert "aten.sin.default" not in calls.names and "aten.cos.default" in calls.names, calls.names
+
+
+def test_compare_of_a_non_tensor_is_a_failed_comparison() -> None:
+    result = compare("dL/dx", [1.0], torch.tensor([1.0]), verbose=False)
+    assert (result.name, result.exact, result.close, result.max_abs_diff) == ("dL/dx", False, False, math.inf)
+    assert result.problem == "dL/dx: expected a torch.Tensor, got list"
+
+
+def test_gumbel_from_uniform_names_its_argument() -> None:
+    from course_utils.gumbel import gumbel_from_uniform
+
+    with pytest.raises(TypeError, match=r"^u must have a floating-point dtype, got torch.int64$"):
+        gumbel_from_uniform(torch.tensor([1]))
