@@ -7,11 +7,14 @@ answer off by just more than the checker's tolerance fails, one just inside it p
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.autograd.function import once_differentiable
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from course_utils import CheckFailed, check_function, compare
 from course_utils.assignment import SAMPLE_INPUT, assignment_gradients, parse_input
@@ -423,3 +426,140 @@ def test_logistic_noise_checker_compares_the_values_too() -> None:
 
     with pytest.raises(CheckFailed, match=r"^L: .* values differ"):
         check_logistic_noise(lambda u: (torch.log1p(-u) - torch.log(u)) * 1.001)
+
+
+def test_linear_creates_its_parameters_on_the_device_asked_for() -> None:
+    layer = Linear(3, 2, device="meta", dtype=torch.float64)
+    assert (layer.weight.device.type, layer.bias.device.type) == ("meta", "meta")
+    assert (layer.weight.dtype, layer.bias.dtype) == (torch.float64, torch.float64)
+
+
+def test_sort_backward_scatters_along_the_last_dimension_of_any_rank() -> None:
+    from course_utils.multi_output import Sort
+
+    x = torch.randn(2, 3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(5), requires_grad=True)
+    w = torch.randn(2, 3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
+    (Sort.apply(x)[0] * w).sum().backward()
+    ref = x.detach().clone().requires_grad_(True)
+    (torch.sort(ref, dim=-1)[0] * w).sum().backward()
+    assert torch.equal(x.grad, ref.grad)
+
+
+def test_binary_matmul_checker_messages() -> None:
+    with pytest.raises(CheckFailed, match=r"^return a tensor, got list$"):
+        check_binary_matmul(lambda a, b: [[0]])
+    with pytest.raises(CheckFailed, match="created a floating-point tensor with float"):
+        check_binary_matmul(lambda a, b: _binary_matmul(a, b) + int(a.float().sum() * 0))
+    with pytest.raises(CheckFailed, match=r"with d = 5: 12 of 12 entries differ") as info:
+        check_binary_matmul(lambda a, b: _binary_matmul(a, b) + 2)
+    yours, expected, agree, d = (int(v) for v in re.search(
+        r"yours (-?\d+), expected (-?\d+) \((\d+) of (\d+) positions agree\)", str(info.value)).groups())
+    assert yours == expected + 2 and 2 * agree - d == expected  # the count of agreements behind it
+
+
+class _SinOnce(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        ctx.save_for_backward(x)
+        return torch.sin(x)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        (x,) = ctx.saved_tensors
+        return g * torch.cos(x)
+
+
+def test_double_backward_checker_messages() -> None:
+    with pytest.raises(CheckFailed, match=r"second derivative: .* \(input -?\d"):
+        check_twice_differentiable_sin(_SinSecondWrong.apply)
+    with pytest.raises(CheckFailed, match="does not require grad"):
+        check_twice_differentiable_sin(_SinOnce.apply)
+
+
+def test_logistic_errors_checker_names_the_shape() -> None:
+    from course_utils.exercises.fast_channel import check_logistic_errors
+
+    with pytest.raises(CheckFailed, match=r"^errors\(p, u\) must return a tensor of shape \(257,\)$"):
+        check_logistic_errors(lambda p, u: (u < p).to(p.dtype)[:1])
+
+
+def test_binary_linear_creates_its_parameters_on_the_device_asked_for() -> None:
+    layer = BinaryLinear(3, 2, bias=True, device="meta", dtype=torch.float64)
+    assert (layer.weight.device.type, layer.bias.device.type) == ("meta", "meta")
+    assert layer.weight.dtype == torch.float64
+
+
+def _copysign_sign(t: torch.Tensor) -> torch.Tensor:
+    """A plausible wrong sign: -1 at -0.0 (the course's sign is +1 there)."""
+    return torch.copysign(torch.ones_like(t), t)
+
+
+@pytest.mark.parametrize("which", ["x", "w"])
+def test_assignment_checker_tries_negative_zero(which: str) -> None:
+    """An answer whose sign gives -1 at -0.0 (of the inputs or of the weights) fails at the edge case."""
+    def gradients(x, w):
+        bx = _copysign_sign(x) if which == "x" else torch.where(x < 0, -1.0, 1.0).to(x.dtype)
+        bw = _copysign_sign(w) if which == "w" else torch.where(w < 0, -1.0, 1.0).to(w.dtype)
+        slope = (2 - 2 * x.abs()).clamp_min(0)
+        return slope * bw.sum(0), bx.sum(0).expand_as(w).clone()
+
+    with pytest.raises(CheckFailed, match=r"^on inputs at -1, 0, -0.0 and 1: "):
+        check_assignment(gradients)
+
+
+def test_saved_tensors_of_a_graph_with_a_constant_and_a_set_attribute() -> None:
+    """A graph edge to a constant (a None node) is skipped; tensors in a set attribute are found."""
+    x = torch.ones(10, requires_grad=True)
+    const = saved_tensor_bytes(lambda t: t * torch.full_like(t, 2.0), x)
+    assert (const.total, const.inputs, const.count) == (40, 0, 1)
+
+    class InSet(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):  # noqa: ANN001, ANN205
+            ctx.kept = {t * 2}
+            return t * 3
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            return g * 3
+
+    found = saved_tensor_bytes(InSet.apply, x)
+    assert (found.total, found.attributes) == (40, ("ctx.kept{...}",))
+
+
+class _Calls(TorchDispatchMode):
+    """The aten operators run while active (backward's included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+        self.names.append(str(func))
+        return func(*args, **(kwargs or {}))
+
+
+def test_sincos_backward_skips_the_term_of_an_unused_output() -> None:
+    """With set_materialize_grads(False) an unused output's gradient is None: no -sin(x) * 0 term."""
+    from course_utils.multi_output import SinCos
+
+    leaf = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    s, _ = SinCos.apply(leaf)
+    calls = _Calls()
+    with calls:
+        s.sum().backward()
+    assert "aten.sin.default" not in calls.names and "aten.cos.default" in calls.names, calls.names
+
+
+def test_compare_of_a_non_tensor_is_a_failed_comparison() -> None:
+    result = compare("dL/dx", [1.0], torch.tensor([1.0]), verbose=False)
+    assert (result.name, result.exact, result.close, result.max_abs_diff) == ("dL/dx", False, False, math.inf)
+    assert result.problem == "dL/dx: expected a torch.Tensor, got list"
+
+
+def test_gumbel_from_uniform_names_its_argument() -> None:
+    from course_utils.gumbel import gumbel_from_uniform
+
+    with pytest.raises(TypeError, match=r"^u must have a floating-point dtype, got torch.int64$"):
+        gumbel_from_uniform(torch.tensor([1]))
