@@ -52,8 +52,8 @@ def _check_tau(tau: float | torch.Tensor) -> None:
     if isinstance(tau, torch.Tensor):
         if not tau.is_floating_point():
             raise TypeError(f"tau must be a float or a floating-point tensor, got {tau.dtype}")
-        if bool(torch.isnan(tau).any()) or not bool((tau > 0).all()):
-            raise ValueError("tau must be > 0 (and not NaN)")
+        if not bool((torch.isfinite(tau) & (tau > 0)).all()):
+            raise ValueError("tau must be a finite number > 0 in every entry")
     elif isinstance(tau, (int, float)) and not isinstance(tau, bool):
         if not (tau > 0) or math.isinf(tau):
             raise ValueError(f"tau must be a finite number > 0, got {tau!r}")

@@ -96,8 +96,9 @@ def test_every_binarizer_name_gives_its_own_gradient(where: str) -> None:
 # ------------------------------------------------------------------------------ gumbel
 
 
-@pytest.mark.parametrize("tau", [math.inf, -math.inf])
-def test_an_infinite_temperature_is_refused(tau: float) -> None:
+@pytest.mark.parametrize("tau", [math.inf, -math.inf, torch.tensor(math.inf), torch.tensor([0.5, math.inf])],
+                         ids=["inf", "-inf", "tensor inf", "tensor with an inf"])
+def test_an_infinite_temperature_is_refused(tau: float | torch.Tensor) -> None:
     with pytest.raises(ValueError, match="tau must be a finite number > 0"):
         gumbel_softmax(torch.zeros(3), tau)
     with pytest.raises(ValueError, match="tau must be a finite number > 0"):
