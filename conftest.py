@@ -12,8 +12,8 @@
 - Warm kernels: each worker (or a run without workers) starts one process that imports
   NumPy, torch and ipykernel, and every kernel of that worker (nbval's, the student runs',
   the browser test's) is a fork of it (``tests/warm_kernel.py`` says what that shares and
-  what not). ``COURSE_COLD_KERNELS=1`` turns this off: each kernel then starts cold, as a
-  learner's does.
+  what not). ``--cold-kernels`` or ``COURSE_COLD_KERNELS=1`` turns this off: each kernel
+  then starts cold, as a learner's does (mutmut's runs pass the option: they start no kernel).
 - Devices: the ``device`` fixture runs a test on ``cpu`` and on ``cuda``; the ``cuda`` run
   and every test marked ``gpu`` are skipped, with the reason, where torch sees no GPU.
 - The run ends with the seconds spent per notebook under nbval and per part of the suite.
@@ -49,6 +49,12 @@ _tree_changes: list[str] = []
 # --------------------------------------------------------------------------- set-up
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--cold-kernels", action="store_true",
+                     help="start every kernel and python subprocess cold, as a learner's (no warm zygote); "
+                          "also COURSE_COLD_KERNELS=1")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "gpu: needs a CUDA GPU (skipped, with the reason, where torch sees none)")
     global _figures_dir
@@ -61,7 +67,8 @@ def pytest_configure(config: pytest.Config) -> None:
         for name in THREAD_VARIABLES:
             os.environ.setdefault(name, threads)
     runs_tests = _is_worker(config) or not getattr(config.option, "numprocesses", None)
-    if runs_tests and os.environ.get("COURSE_COLD_KERNELS") != "1":
+    cold = config.getoption("cold_kernels") or os.environ.get("COURSE_COLD_KERNELS") == "1"
+    if runs_tests and not cold:
         _start_warm_kernels()
         if getattr(config.option, "nbval_current_env", False):  # nbval: this environment's warm kernel
             config.option.nbval_current_env = False

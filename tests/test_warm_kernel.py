@@ -13,7 +13,7 @@ import pytest
 from helpers import python_command
 
 pytestmark = pytest.mark.skipif(not os.environ.get("COURSE_WARM_KERNELS"),
-                                reason="this run has no warm kernels (COURSE_COLD_KERNELS=1)")
+                                reason="this run has no warm kernels (--cold-kernels or COURSE_COLD_KERNELS=1)")
 
 
 def run(code: str, **kwargs: object) -> subprocess.CompletedProcess:
