@@ -33,13 +33,17 @@ def test_benchmark_runs_in_a_tiny_configuration(tmp_path) -> None:
 def test_committed_results_are_complete_and_consistent() -> None:
     report = benchmark_report("channel_throughput", "cpu")
     impls = {r["impl"] for r in report["results"]}
-    assert impls == {"faithful", "fast", "sionna-eager", "sionna-function"}
+    assert impls == {"faithful", "fast", "fast-compiled", "sionna-eager", "sionna-function", "sionna2"}
     for n in report["sizes"]:
         same = [r for r in report["results"] if r["bits"] == n]
-        assert len(same) == 4
-        best_tf = max(r["mbit_per_s"] for r in same if r["impl"].startswith("sionna"))
+        assert len(same) == 6
+        best_tf = max(r["mbit_per_s"] for r in same if r["impl"] in ("sionna-eager", "sionna-function"))
+        sionna2 = next(r["mbit_per_s"] for r in same if r["impl"] == "sionna2")
         for r in same:  # the ratios are those of this run's own figures
             assert abs(r["vs_sionna_best"] - r["mbit_per_s"] / best_tf) < 1e-9
+            assert abs(r["vs_sionna2"] - r["mbit_per_s"] / sionna2) < 1e-9
+        compiled = next(r for r in same if r["impl"] == "fast-compiled")
+        assert compiled["compile_cold_s"] > compiled["compile_warm_s"] > 0
     table = benchmark_table("channel_throughput", "cpu")
     assert table.startswith("Device: cpu")
     rows = [line for line in table.splitlines() if line.startswith("| ") and "implementation" not in line]
