@@ -53,7 +53,7 @@ def benchmark_report(name: str = "channel_throughput", device: str = "cpu") -> d
     --------
     >>> report = benchmark_report("channel_throughput", "cpu")
     >>> sorted({r["impl"] for r in report["results"]})
-    ['faithful', 'fast', 'sionna-eager', 'sionna-function']
+    ['faithful', 'fast', 'fast-compiled', 'sionna-eager', 'sionna-function', 'sionna2']
     """
     return json.loads(_path(name, device, ".json").read_text())
 
@@ -66,6 +66,6 @@ def benchmark_table(name: str = "channel_throughput", device: str = "cpu") -> st
     Examples
     --------
     >>> benchmark_table("channel_throughput", "cpu").splitlines()[2]
-    '| implementation | bits | Mbit/s | x Sionna TF best | peak MiB | peak / faithful |'
+    '| implementation | bits | Mbit/s | x Sionna TF best | x Sionna 2 | peak MiB | peak / faithful |'
     """
     return _path(name, device, ".md").read_text()
