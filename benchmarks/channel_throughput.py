@@ -89,35 +89,19 @@ def _torch_step(impl: str, n: int, device: str):  # noqa: ANN202
     ch = BinaryMemorylessChannel(return_llrs=True, sampler=sampler)
     if impl == "fast-compiled":
         ch = torch.compile(ch, fullgraph=True)
-    gen = torch.Generator(device).manual_seed(0)
-    x = torch.randint(0, 2, (n,), generator=gen, device=device).float()
-    pb = torch.tensor(PB, device=device, requires_grad=True)
-
-    def step() -> None:
-        pb.grad = None
-        ch(x, pb).sum().backward()
-        if device == "cuda":
-            torch.cuda.synchronize()
-        assert pb.grad is not None and bool(torch.isfinite(pb.grad).all())
-
-    def gpu_peak() -> int | None:
-        return torch.cuda.max_memory_allocated() if device == "cuda" else None
-
-    def gpu_reset() -> None:
-        if device == "cuda":
-            torch.cuda.synchronize()
-            torch.cuda.reset_peak_memory_stats()
-
-    gpu_reset()
-    base = torch.cuda.memory_allocated() if device == "cuda" else 0
-    return step, lambda: None if device != "cuda" else gpu_peak() - base, gpu_reset
+    return _module_step(ch, n, device)
 
 
 def _sionna2_step(impl: str, n: int, device: str):  # noqa: ANN202
-    import torch
     from sionna.phy.channel import BinaryMemorylessChannel
 
-    ch = BinaryMemorylessChannel(return_llrs=True, device=device)
+    return _module_step(BinaryMemorylessChannel(return_llrs=True, device=device), n, device)
+
+
+def _module_step(ch, n: int, device: str):  # noqa: ANN001, ANN202
+    """The timed step of a torch channel module ``ch`` on ``n`` bits, its GPU peak and its reset."""
+    import torch
+
     gen = torch.Generator(device).manual_seed(0)
     x = torch.randint(0, 2, (n,), generator=gen, device=device).float()
     pb = torch.tensor(PB, device=device, requires_grad=True)
