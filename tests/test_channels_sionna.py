@@ -163,12 +163,22 @@ def test_documented_differences_bec_sampling_precision() -> None:
 
 
 def test_documented_differences_temperature_zero_nan_pb_and_half_precision() -> None:
-    # 5. Temperature 0: Sionna accepts it, every soft sample is NaN and its binarizer maps NaN
-    # to 1, so every bit flips; the port refuses it.
+    # 5. Temperature 0: Sionna accepts it and every logit becomes infinite. A soft sample is NaN
+    # where both logits are -inf (with pb = 0: where the no-error class's Gumbel noise is
+    # negative) and, depending on TensorFlow's softmax kernel, where they are (-inf, +inf);
+    # its binarizer maps NaN to 1, so those bits flip whatever pb is. The port refuses it.
     ch = sionna_channel.BinaryMemorylessChannel()
     ch.temperature = 0.0
-    assert (ch(tf.zeros([50]), (0.0, 0.0)).numpy() == 1).all()
-    assert (ch(tf.ones([50]), (0.0, 0.0)).numpy() == 0).all()
+    u = torch.rand(BinaryMemorylessChannel().noise_shape((200,)), generator=torch.Generator().manual_seed(5))
+    for sent, pair in ((0.0, 0), (1.0, 1)):
+        with feed_sionna_uniforms(u):
+            flipped = ch(tf.fill([200], sent), (0.0, 0.0)).numpy() != sent
+        q = -tf.math.log(-tf.math.log(tf.constant(u[pair].numpy()) + 1e-9) + 1e-9)
+        logits = ((tf.math.log(tf.constant([0.0, 1.0]) + 1e-9) + q) / 0.0).numpy()
+        soft = tf.nn.softmax(logits).numpy()[:, 0]
+        both_minus_inf = (logits == -np.inf).all(axis=1)
+        assert np.isinf(logits).all() and (flipped == np.isnan(soft)).all()
+        assert flipped[both_minus_inf].all() and both_minus_inf.mean() > 0.25
     with pytest.raises(ValueError, match="temperature"):
         BinaryMemorylessChannel(temperature=0.0)
     # 6. A NaN pb: Sionna flips every bit, the port refuses it.

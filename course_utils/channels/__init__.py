@@ -65,8 +65,9 @@ differs", and tested in ``tests/test_channels_sionna.py``):
   only on the first call) and bad input raises ``TypeError``/``ValueError``
   naming the argument; NaN probabilities are refused (Sionna's binarizer maps a
   NaN soft sample to 1, so a NaN ``pb`` flips every bit) and ``temperature`` must
-  be positive (Sionna accepts 0, which makes every soft sample NaN, so again
-  every bit flips).
+  be positive (Sionna accepts 0, which makes every logit infinite: the soft
+  samples of two -inf logits, and, depending on TensorFlow's softmax kernel, of
+  (-inf, +inf), are NaN, so those bits flip whatever ``pb`` is).
 
 Given ``noise=``, the uniforms must lie in [0, 1), as ``torch.rand`` draws them:
 a uniform of exactly 1 gives a wrong draw (in the faithful sampler it flips a
