@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.autograd.function import once_differentiable
+from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from course_utils import CheckFailed, check_function, compare
@@ -564,3 +565,70 @@ def test_gumbel_from_uniform_names_its_argument() -> None:
 
     with pytest.raises(TypeError, match=r"^u must have a floating-point dtype, got torch.int64$"):
         gumbel_from_uniform(torch.tensor([1]))
+
+
+# ---------------------------------------------------------------------------
+# Devices, on a machine without a GPU: a dropped ``device=`` changes nothing on the CPU,
+# so these tests look at the device each tensor is asked for instead.
+# ---------------------------------------------------------------------------
+class _FactoryDevices(TorchFunctionMode):
+    """Records the ``device=`` asked of ``torch.rand`` and ``Tensor.to`` (None: not given)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.devices: list[object] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+        kwargs = kwargs or {}
+        if func in (torch.rand, torch.Tensor.to):
+            self.devices.append(kwargs.get("device"))
+        return func(*args, **kwargs)
+
+
+def test_the_gumbel_samplers_ask_for_the_generators_or_the_given_device() -> None:
+    """Noise drawn on the default device instead (a GPU generator or GPU logits would then fail)."""
+    from course_utils.gumbel import sample_gumbel, sample_logistic
+
+    gen = torch.Generator().manual_seed(0)
+    cpu = torch.device("cpu")
+    for call in (lambda: sample_gumbel((3,), generator=gen), lambda: sample_logistic((3,), generator=gen),
+                 lambda: sample_gumbel((3,), device="cpu"), lambda: sample_logistic((3,), device="cpu"),
+                 lambda: gumbel_softmax(torch.zeros(3), 1.0)):
+        with _FactoryDevices() as seen:
+            call()
+        assert seen.devices and all(torch.device(d) == cpu for d in seen.devices if d is not None), seen.devices
+        assert None not in seen.devices, "a tensor was made on the default device, not on the asked one"
+
+
+def test_numpy_results_come_back_on_the_inputs_device() -> None:
+    """``_from_numpy`` dropping ``device=``: a NumPy-backed op would return CPU tensors for GPU inputs."""
+    import numpy as np
+
+    from course_utils.custom_ops import _from_numpy
+
+    with _FactoryDevices() as seen:
+        _from_numpy(np.zeros(2), torch.zeros(2, dtype=torch.float64))
+    assert seen.devices == [torch.device("cpu")]
+
+
+def test_checkers_build_their_points_on_the_course_device(monkeypatch) -> None:
+    """A checker's points made on the CPU: a learner's answer on a GPU would then fail to run."""
+    from course_utils.exercises import channels as ex_channels
+    from course_utils.exercises import sionna_bmc as ex_sionna
+    from course_utils.exercises import start as ex_start
+
+    meta = torch.device("meta")  # shapes without data: any tensor made elsewhere shows
+    for module in (ex_channels, ex_sionna, ex_start):
+        monkeypatch.setattr(module, "device", lambda: meta)
+    points = [*ex_channels._llr_points(), *ex_sionna._sample_errors_points(), ex_start._points()]
+    assert [p.device for p in points] == [meta] * len(points)
+
+    seen: list[torch.device] = []
+
+    def record(*args: object) -> torch.Tensor:
+        seen.extend(a.device for a in args if isinstance(a, torch.Tensor))
+        raise RuntimeError("recorded")
+
+    with pytest.raises(CheckFailed, match="recorded"):
+        check_sionna_llrs(record)
+    assert seen == [meta] * 3
