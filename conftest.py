@@ -16,6 +16,10 @@
   then starts cold, as a learner's does (mutmut's runs pass the option: they start no kernel).
 - Devices: the ``device`` fixture runs a test on ``cpu`` and on ``cuda``; the ``cuda`` run
   and every test marked ``gpu`` are skipped, with the reason, where torch sees no GPU.
+- Checkers' output: in the checker tests (``tests/test_exercises_*.py``) every line a test
+  prints is one that a checker cell of a committed notebook shows, or ``compare``'s report of
+  a failed comparison (a checker explaining a wrong answer), so a checker's success line
+  cannot change, vanish or grow a report of passing comparisons without a test failing.
 - The run ends with the seconds spent per notebook under nbval and per part of the suite.
 """
 from __future__ import annotations
@@ -171,6 +175,22 @@ def device(request: pytest.FixtureRequest) -> str:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("gpu") and not _cuda_available():
         pytest.skip("needs a CUDA GPU (torch.cuda.is_available() is False)")
+
+
+# ------------------------------------------------------------------- checkers' output
+
+
+@pytest.fixture(autouse=True)
+def _checkers_print_what_the_notebooks_show(request: pytest.FixtureRequest) -> object:
+    """In a checker test, fail on a printed line that no notebook's checker cell shows (tests/helpers.py)."""
+    if not getattr(request.module, "__name__", "").startswith("test_exercises_"):
+        yield
+        return
+    capsys = request.getfixturevalue("capsys")
+    yield
+    from helpers import checker_output  # tests/ is on the path once a test module is imported
+
+    checker_output(capsys)
 
 
 # --------------------------------------------------------------------------- nbval

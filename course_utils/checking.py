@@ -140,6 +140,28 @@ def compare(
     return result
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (``""`` for an empty one).
+
+    Examples
+    --------
+    >>> first_line(ValueError("bad value\\nthe details"))
+    'bad value'
+    """
+    return (str(exc).splitlines() or [""])[0]
+
+
+def error_summary(exc: BaseException) -> str:
+    """``"TypeName: first line of the message"``: how a checker reports an error it caught.
+
+    Examples
+    --------
+    >>> error_summary(RuntimeError("vmap: not supported\\nmore"))
+    'RuntimeError: vmap: not supported'
+    """
+    return f"{type(exc).__name__}: {first_line(exc)}"
+
+
 def call_answer(fn: Callable[..., Any], *args: Any, context: str = "") -> Any:
     """Call a learner's function the way every checker does.
 

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from .checking import first_line
+
 
 @dataclass
 class CaughtError:
@@ -22,8 +24,7 @@ class CaughtError:
     @property
     def first_line(self) -> str:
         """The first line of the exception's message."""
-        text = str(self.value) if self.value is not None else ""
-        return text.splitlines()[0] if text else ""
+        return "" if self.value is None else first_line(self.value)
 
 
 @contextmanager

@@ -4,10 +4,14 @@ The ``device`` fixture and the ``gpu`` marker live in the root ``conftest.py``.
 """
 from __future__ import annotations
 
+import functools
+import json
 import os
+import re
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from course_utils.channels import (
@@ -16,6 +20,8 @@ from course_utils.channels import (
     BinarySymmetricChannel,
     BinaryZChannel,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: The four channels of course_utils.channels, the general one first.
 CHANNELS = [BinaryMemorylessChannel, BinarySymmetricChannel, BinaryZChannel, BinaryErasureChannel]
@@ -41,3 +47,36 @@ def python_command() -> list[str]:
         return [sys.executable]
     return [sys.executable, "-I", str(Path(__file__).with_name("warm_kernel.py")), "python",
             str(Path(warm) / "zygote.sock")]
+
+
+# -- what the exercise checkers print -------------------------------------------------
+
+_CHECKER_CALL = re.compile(r"\bcheck_\w+\(")
+_FAILED_COMPARISON = re.compile(r"^.+ \| exact: False \| allclose: False \| max abs diff: .+$")
+
+
+@functools.cache
+def _checker_cell_lines() -> frozenset[str]:
+    """Every line printed on stdout by a code cell that calls a checker, in the committed notebooks."""
+    lines: set[str] = set()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code" and _CHECKER_CALL.search("".join(cell["source"])):
+                for out in cell.get("outputs", []):
+                    if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                        lines.update("".join(out["text"]).splitlines())
+    return frozenset(lines)
+
+
+def checker_output(capsys: pytest.CaptureFixture[str]) -> str:
+    """What the checkers printed so far; fails on a line that no notebook's checker cell shows.
+
+    A checker may print its success line (as the notebooks show it) and, before it fails,
+    ``compare``'s report of the failed comparison; anything else (a changed or missing success
+    line, a report of passing comparisons) is a bug the notebooks' readers would see.
+    """
+    out = capsys.readouterr().out
+    unknown = [line for line in out.splitlines()
+               if line not in _checker_cell_lines() and not _FAILED_COMPARISON.match(line)]
+    assert not unknown, f"printed lines that no notebook's checker cell shows: {unknown}"
+    return out

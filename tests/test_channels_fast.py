@@ -387,6 +387,46 @@ def test_input_dtype_other_than_the_internal_precision(xdtype, dtype, bipolar, l
         _close(a[2], b[2], 1e-5)
 
 
+@pytest.mark.parametrize("p", [0.2, 0.8])  # 0.8: the LLRs change sign, and meet the other ends
+@pytest.mark.parametrize("bipolar", [False, True])
+def test_llr_clipping_passes_the_gradient_at_the_bound_and_none_beyond(bipolar, p) -> None:
+    """Like ``torch.clamp``, an LLR of exactly ``llr_max`` keeps its gradient; a clipped one has none.
+
+    With ``pb`` the same for both bits, every received LLR is ``+-llr_max`` at once, on both sides
+    of the interval: an engine that counts the bound as outside, or scales a clipped LLR's
+    gradient wrongly, differs here. The whole-tensor engine is held against the faithful port
+    (the faithful port's uniforms), the chunked engine against the whole-tensor one (one uniform
+    per bit, the noise the chunked engine takes).
+    """
+    x = _bits((400,), bipolar, seed=36)
+    gen = torch.Generator().manual_seed(37)
+    faithful = BinarySymmetricChannel(return_llrs=True, bipolar_input=bipolar)
+    u_pairs = torch.rand(faithful.noise_shape(x.shape), generator=gen)
+    u_bits = torch.rand(x.shape, generator=gen)
+    w = torch.randn(x.shape, generator=gen)
+    pb = torch.tensor(p)
+    y, gp, gx = _run(faithful, x, pb, w, noise=u_pairs)  # llr_max = 100: nothing clipped
+    bound = float(y.abs().max())
+    assert bound < 100 and torch.equal(y.abs(), torch.full_like(y, bound)) and (y > 0).any() and (y < 0).any()
+    for llr_max in (bound, bound / 2):
+        faithful.llr_max = llr_max
+        whole, chunked_ = (BinarySymmetricChannel(return_llrs=True, bipolar_input=bipolar, llr_max=llr_max,
+                                                  sampler=_logistic(c)) for c in (False, True))
+        want = _run(faithful, x, pb, w, noise=u_pairs)
+        for got, ref in ((_run(whole, x, pb, w, noise=u_pairs), want),
+                         (_run(chunked_, x, pb, w, noise=u_bits), _run(whole, x, pb, w, noise=u_bits))):
+            assert torch.equal(got[0], ref[0])
+            _close(got[1], ref[1], 1e-5)
+            _close(got[2], ref[2], 1e-5)
+            if llr_max == bound:  # the bound counts as inside: the gradients of unclipped LLRs
+                assert ref[1] != 0 and ref[2].any()
+            else:  # a clipped LLR is a constant
+                assert not ref[1].any() and not ref[2].any()
+        if llr_max == bound:  # the faithful port's own gradients: those of the unclipped LLRs
+            _close(want[1], gp, 1e-6)
+            _close(want[2], gx, 1e-6)
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_logistic_edges_are_exact_in_any_precision(dtype) -> None:
     """u < p: for uniforms in [0, 1), p = 0 never flips and p = 1 always does (module docstring)."""

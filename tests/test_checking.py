@@ -154,3 +154,14 @@ def test_check_saves_result_names_what_is_saved() -> None:
         check_saves_result(SavesSomethingElse.apply, x, what="Twice")
     with pytest.raises(CheckFailed, match="calling your function raised ZeroDivisionError"):
         check_saves_result(lambda t: 1 // 0, x, what="Broken")
+
+
+@pytest.mark.parametrize("message,line", [("", ""), ("one", "one"), ("first\nsecond", "first"),
+                                          ("\nafter a newline", "")])
+def test_first_line_and_error_summary(message: str, line: str) -> None:
+    """A checker reports an error it caught by its type and the first line of its message only."""
+    from course_utils.checking import error_summary, first_line
+
+    assert first_line(ValueError(message)) == line
+    assert error_summary(ValueError(message)) == f"ValueError: {line}"
+    assert error_summary(CheckFailed(message)) == f"CheckFailed: {line}"

@@ -5,6 +5,8 @@ from course_utils import CheckFailed
 from course_utils.binarize import BinaryLinear
 from course_utils.exercises.binarized_network import check_binary_matmul, check_model_bytes
 
+from helpers import checker_output
+
 
 def binary_matmul(a_bits, b_bits):
     agree = (a_bits[:, None, :] == b_bits[None, :, :]).sum(-1)
@@ -19,7 +21,7 @@ def model_bytes(model):
 def test_solutions_pass(capsys) -> None:
     check_binary_matmul(binary_matmul)
     check_model_bytes(model_bytes)
-    assert capsys.readouterr().out.count("correct:") == 2
+    assert checker_output(capsys).count("correct:") == 2
 
 
 def test_wrong_answers_are_explained() -> None:

@@ -13,6 +13,8 @@ from course_utils.exercises.channels import (
     check_llrs,
 )
 
+from helpers import checker_output
+
 
 def llrs(y, pb0, pb1):
     y0 = -(torch.log(pb1 + EPS) - torch.log(1 - pb0 - EPS))
@@ -37,7 +39,7 @@ def test_solutions_pass(capsys) -> None:
     check_bec(bec)
     check_flip_rate_ci(flip_rate_ci)
     check_learned_pb(torch.tensor([0.06, 0.24]))
-    assert capsys.readouterr().out.count("correct:") == 4
+    assert checker_output(capsys).count("correct:") == 4
 
 
 def test_llrs_without_eps_or_clipping_fail() -> None:

@@ -7,6 +7,8 @@ import torch
 from course_utils import CheckFailed
 from course_utils.exercises.fast_channel import check_logistic_errors, check_logistic_noise
 
+from helpers import checker_output
+
 EPS, TAU = 1e-9, 0.1
 
 
@@ -45,7 +47,7 @@ class WrongSide(LogisticErrors):
 def test_solutions_pass(capsys) -> None:
     check_logistic_noise(logistic_noise)
     check_logistic_errors(LogisticErrors.apply)
-    assert capsys.readouterr().out.count("correct:") == 2
+    assert checker_output(capsys).count("correct:") == 2
 
 
 def test_logistic_noise_with_the_wrong_sign_fails() -> None:

@@ -9,6 +9,8 @@ from torch import Tensor
 from course_utils import CheckFailed
 from course_utils.exercises import part4 as ex
 
+from helpers import checker_output
+
 
 # -- 15.1: a Tanh with jvp ------------------------------------------------------------------
 def _tanh(jvp=None, save_for_forward: bool = True):
@@ -40,7 +42,7 @@ def _jvp_right(ctx, t):
 
 def test_tanh_jvp(capsys) -> None:
     ex.check_tanh_jvp(_tanh(_jvp_right))
-    assert "correct: Tanh" in capsys.readouterr().out
+    assert "correct: Tanh" in checker_output(capsys)
     with pytest.raises(CheckFailed, match="no jvp staticmethod"):
         ex.check_tanh_jvp(_tanh())
     with pytest.raises(CheckFailed, match=r"tangent of the output: .* values differ"):
@@ -98,7 +100,7 @@ def _hardtanh_inplace(mark: bool = True, inplace: bool = True, mask=lambda x: x.
 
 def test_hardtanh_inplace(capsys) -> None:
     ex.check_hardtanh_inplace(_hardtanh_inplace())
-    assert "correct: HardTanhInplace" in capsys.readouterr().out
+    assert "correct: HardTanhInplace" in checker_output(capsys)
     with pytest.raises(CheckFailed, match=r"not the input tensor itself: .*ctx.mark_dirty"):
         ex.check_hardtanh_inplace(_hardtanh_inplace(mark=False))
     with pytest.raises(CheckFailed, match="not the input tensor itself"):
@@ -155,7 +157,7 @@ def _sigmoid(d_dy: bool = True, as_function: bool = True):
 
 def test_sigmoid_backward_function(capsys) -> None:
     ex.check_sigmoid_backward_function(_sigmoid())
-    assert "correct: Sigmoid" in capsys.readouterr().out
+    assert "correct: Sigmoid" in checker_output(capsys)
     with pytest.raises(CheckFailed, match="backward is not its own Function: the gradient's grad_fn is MulBackward0"):
         ex.check_sigmoid_backward_function(_sigmoid(as_function=False))
     with pytest.raises(CheckFailed, match=r"second derivative: .* values differ"):
@@ -189,7 +191,7 @@ def _numpy_tanh(vmap=None, generate: bool = False, torch_forward: bool = False):
 
 def test_numpy_tanh_vmap(capsys) -> None:
     ex.check_numpy_tanh_vmap(_numpy_tanh(lambda cls, in_dims, x: (cls.apply(x), in_dims[0])))
-    assert "correct: NumpyTanh" in capsys.readouterr().out
+    assert "correct: NumpyTanh" in checker_output(capsys)
     with pytest.raises(CheckFailed, match="write a vmap staticmethod"):
         ex.check_numpy_tanh_vmap(_numpy_tanh(generate=True))
     with pytest.raises(CheckFailed, match=r"in_dims=1\).*where is it"):
@@ -230,7 +232,7 @@ def _sigmoid_op(name: str, fake: str = "right", autograd: bool = True, body: str
 
 def test_numpy_sigmoid_op(capsys) -> None:
     ex.check_numpy_sigmoid_op(_sigmoid_op("right"))
-    assert "correct: the sigmoid op" in capsys.readouterr().out
+    assert "correct: the sigmoid op" in checker_output(capsys)
     with pytest.raises(CheckFailed, match=r"opcheck: test_faketensor failed: .*no fake impl"):
         ex.check_numpy_sigmoid_op(_sigmoid_op("no_fake", fake="none"))
     with pytest.raises(CheckFailed, match=r"opcheck: test_faketensor failed: .*Dtypes"):

@@ -11,6 +11,8 @@ from course_utils.exercises.sionna_bmc import (
     possible_output_cases,
 )
 
+from helpers import checker_output
+
 # ----------------------------------------------------------------- exercise 11.1
 EPS = 1e-9
 
@@ -42,7 +44,7 @@ def test_llr_reference_reproduces_sionna_numbers() -> None:
 
 def test_llr_solution_passes(capsys) -> None:
     check_sionna_llrs(sionna_llrs)
-    assert "correct:" in capsys.readouterr().out
+    assert "correct:" in checker_output(capsys)
 
 
 def test_llr_wrong_answers_are_explained() -> None:
@@ -88,7 +90,7 @@ def test_possible_outputs_cases_and_solution(capsys) -> None:
     assert len(cases) == 36 and len(set(cases)) == 36
     check_possible_outputs(possible_outputs)
     check_possible_outputs(lambda *case: sorted(possible_outputs(*case)))  # any iterable will do
-    assert capsys.readouterr().out.count("correct: all 36 cases") == 2
+    assert checker_output(capsys).count("correct: all 36 cases") == 2
 
 
 def test_possible_outputs_wrong_answers_are_explained() -> None:
@@ -141,7 +143,7 @@ def test_sample_errors_points_have_no_near_ties() -> None:
 
 def test_sample_errors_solution_passes(capsys) -> None:
     check_sample_errors(sample_errors)
-    assert "correct:" in capsys.readouterr().out
+    assert "correct:" in checker_output(capsys)
 
 
 def test_sample_errors_wrong_answers_are_explained() -> None:

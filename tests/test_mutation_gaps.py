@@ -574,13 +574,15 @@ def test_gumbel_from_uniform_names_its_argument() -> None:
 class _FactoryDevices(TorchFunctionMode):
     """Records the ``device=`` asked of ``torch.rand`` and ``Tensor.to`` (None: not given)."""
 
+    FUNCS = (torch.rand, torch.Tensor.to)
+
     def __init__(self) -> None:
         super().__init__()
         self.devices: list[object] = []
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
         kwargs = kwargs or {}
-        if func in (torch.rand, torch.Tensor.to):
+        if func in self.FUNCS:
             self.devices.append(kwargs.get("device"))
         return func(*args, **kwargs)
 
@@ -611,6 +613,27 @@ def test_numpy_results_come_back_on_the_inputs_device() -> None:
     assert seen.devices == [torch.device("cpu")]
 
 
+def test_the_logistic_sampler_asks_for_the_inputs_device() -> None:
+    """Its fresh uniforms: drawn in forward, and again in backward (the whole-tensor engine)."""
+    from course_utils.channels import LogisticSampler, WholeTensorEngine
+
+    class Factories(_FactoryDevices):
+        FUNCS = (torch.rand,)
+
+    whole = LogisticSampler(engines=(WholeTensorEngine(),))
+    pb = torch.tensor(0.3, requires_grad=True)
+    calls = {
+        "erasure": lambda: BinaryErasureChannel(sampler="logistic")(torch.zeros(50), 0.3),
+        "erasure LLRs": lambda: BinaryErasureChannel(sampler="logistic", return_llrs=True)(torch.zeros(50), 0.3),
+        "whole-tensor, both passes": lambda: BinarySymmetricChannel(sampler=whole)(torch.zeros(50), pb).sum().backward(),
+    }
+    for what, call in calls.items():
+        with Factories() as seen:
+            call()
+        assert seen.devices and all(d == torch.device("cpu") for d in seen.devices), (what, seen.devices)
+    assert pb.grad is not None
+
+
 def test_checkers_build_their_points_on_the_course_device(monkeypatch) -> None:
     """A checker's points made on the CPU: a learner's answer on a GPU would then fail to run."""
     from course_utils.exercises import channels as ex_channels
@@ -632,3 +655,225 @@ def test_checkers_build_their_points_on_the_course_device(monkeypatch) -> None:
     with pytest.raises(CheckFailed, match="recorded"):
         check_sionna_llrs(record)
     assert seen == [meta] * 3
+
+
+# ---------------------------------------------------------------------------
+# Names in a checker's failure message: a wrong gradient of one input is reported under
+# the name the exercise gives that input, so the learner knows which gradient to fix.
+# ---------------------------------------------------------------------------
+class _TwiceTheGradient(torch.autograd.Function):
+    """The identity, with twice the gradient: makes one input's gradient wrong, nothing else."""
+
+    @staticmethod
+    def forward(ctx, t):  # noqa: ANN001, ANN205
+        return t.clone()
+
+    @staticmethod
+    def backward(ctx, g):  # noqa: ANN001, ANN205
+        return 2 * g
+
+
+def _wrong_gradient_of(answer, index: int):  # noqa: ANN001, ANN202
+    """``answer`` with the gradient of its input ``index`` doubled."""
+    return lambda *args: answer(*[_TwiceTheGradient.apply(a) if j == index else a for j, a in enumerate(args)])
+
+
+def _named_input_cases() -> list[tuple[object, object, list[str]]]:
+    from course_utils.exercises import channels as ex_channels
+    from course_utils.exercises import part1, part4, start, straight_through
+
+    return [
+        (start.check_cube, lambda x: x**3, ["x"]),
+        (part1.check_x_sin_x, lambda x: x * torch.sin(x), ["x"]),
+        (part1.check_scaled_add, lambda x, y, alpha: x + alpha * y, ["x", "y"]),
+        (part1.check_legendre_p4, lambda x: (35 * x**4 - 30 * x**2 + 3) / 8, ["x"]),
+        (part1.check_matmul, torch.matmul, ["a", "b"]),
+        (part1.check_batched_linear, F.linear, ["x", "weight", "bias"]),
+        (part1.check_huber, F.huber_loss, ["pred", "target"]),
+        (part1.check_softplus, F.softplus, ["x"]),
+        (part1.check_mish, F.mish, ["x"]),
+        (part1.check_gelu_tanh, lambda x: F.gelu(x, approximate="tanh"), ["x"]),
+        (part1.check_vmappable_clamp, lambda x: x.clamp(0, 1), ["x"]),
+        (part1.check_twice_differentiable_sin, torch.sin, ["x"]),
+        (part4.check_tanh_jvp, torch.tanh, ["x"]),
+        (part4.check_sigmoid_backward_function, torch.sigmoid, ["x"]),
+        (straight_through.check_tanh_sign, straight_through._tanh_sign_reference, ["x"]),
+        (straight_through.check_swish_sign, sign_swish, ["x"]),
+        (ex_channels.check_llrs, lambda y, p0, p1: memoryless_llrs(y, p0, p1, ex_channels.LLR_MAX),
+         ["y", "pb0", "pb1"]),
+        (ex_channels.check_flip_rate_ci, lambda f, z: ex_channels._wald(f, z), ["flips"]),
+    ]
+
+
+@pytest.mark.parametrize("check,answer,names", _named_input_cases(),
+                         ids=[c[0].__name__ for c in _named_input_cases()])
+def test_a_wrong_gradient_is_reported_under_the_inputs_name(check, answer, names) -> None:
+    for index, name in enumerate(names):
+        with pytest.raises(CheckFailed, match=rf"grad of {re.escape(name)}\b"):
+            check(_wrong_gradient_of(answer, index))
+
+
+# ---------------------------------------------------------------------------
+# Core modules, found by the full mutmut run (docs/mutation.md)
+# ---------------------------------------------------------------------------
+def test_cuda_descriptions_and_generators_without_a_gpu(monkeypatch) -> None:
+    """The CUDA branches of ``describe_device`` and ``default_generator``, with torch.cuda faked.
+
+    A plain ``cuda`` device means the current GPU; ``cuda:1`` means GPU 1.
+    """
+    from course_utils.channels.logistic_math import default_generator
+    from course_utils.env import describe_device
+
+    generators = (torch.Generator(), torch.Generator())
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: f"GPU number {index}")
+    monkeypatch.setattr(torch.cuda, "default_generators", generators)
+    assert describe_device(torch.device("cuda")) == "cuda:1 (GPU number 1)"
+    assert describe_device(torch.device("cuda", 0)) == "cuda:0 (GPU number 0)"
+    assert default_generator(torch.device("cuda")) is generators[1]
+    assert default_generator(torch.device("cuda", 0)) is generators[0]
+    with pytest.raises(ValueError, match=r"only on cpu or cuda, not on meta: pass noise="):
+        default_generator(torch.device("meta"))
+
+
+def test_seed_everything_seeds_an_imported_tensorflow(monkeypatch) -> None:
+    """With TensorFlow in ``sys.modules`` (and only then) its global seed is set too."""
+    import sys
+    import types
+
+    from course_utils import env
+
+    calls: list[object] = []
+    fake = types.SimpleNamespace(random=types.SimpleNamespace(set_seed=calls.append))
+    monkeypatch.setitem(sys.modules, "tensorflow", fake)
+    env.seed_everything(7)
+    assert calls == [7] and env._seed == 7
+    env.seed_everything(0)
+    assert calls == [7, 0] and env._seed == 0
+
+
+def test_versions_names_python_and_marks_missing_packages(monkeypatch) -> None:
+    import importlib.metadata
+    import platform
+
+    from course_utils import env
+
+    def version(name: str) -> str:
+        if name == "tensorflow":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return "1.0"
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    found = env.versions()
+    assert found["python"] == platform.python_version()
+    assert found["tensorflow"] == "missing" and found["torch"] == "1.0"
+
+
+def test_linear_sizes_are_named_and_one_is_allowed() -> None:
+    assert Linear(1, 1).weight.shape == (1, 1)
+    with pytest.raises(ValueError, match=r"^in_features must be"):
+        Linear(0, 3)
+    with pytest.raises(ValueError, match=r"^out_features must be"):
+        Linear(3, 0)
+
+
+def test_type_errors_name_the_type_and_one_class_is_allowed() -> None:
+    from course_utils.functions import cross_entropy
+    from course_utils.inplace import relu_
+
+    with pytest.raises(TypeError, match=r"\blist\b"):
+        cross_entropy([[1.0, 2.0]], torch.tensor([0]))
+    with pytest.raises(TypeError, match=r"\blist\b"):
+        relu_([1.0])
+    one_class = torch.zeros(3, 1, dtype=torch.float64)
+    torch.testing.assert_close(cross_entropy(one_class, torch.zeros(3, dtype=torch.long)),
+                               F.cross_entropy(one_class, torch.zeros(3, dtype=torch.long)))
+    with pytest.raises(ValueError, match=r"target is on meta but logits on cpu"):
+        cross_entropy(torch.zeros(3, 2), torch.zeros(3, dtype=torch.long, device="meta"))
+
+
+def test_binary_linear_takes_any_number_of_batch_dimensions() -> None:
+    layer = BinaryLinear(4, 3)
+    x = torch.randn(2, 5, 4, generator=torch.Generator().manual_seed(0))
+    assert layer(x).shape == (2, 5, 3)
+    torch.testing.assert_close(layer(x), layer(x.reshape(10, 4)).reshape(2, 5, 3))
+
+
+def test_ctx_attributes_are_found_nested_up_to_four_levels_and_in_shared_nodes() -> None:
+    """``saved_tensors`` finds tensors kept on ``ctx`` in containers four levels deep, not five.
+
+    The graph below reaches one Function node twice (a diamond): it is visited once, and the
+    nodes after the revisit are still visited.
+    """
+    from course_utils.memory import saved_tensors
+
+    t = torch.ones(2)
+
+    class Nested(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):  # noqa: ANN001, ANN205
+            ctx.deep = [{"k": ({t},)}]  # list > dict > tuple > set > tensor: four levels
+            ctx.deeper = [[[[[t]]]]]  # five levels: not looked into
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            return 2 * g
+
+    class Keeps(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):  # noqa: ANN001, ANN205
+            ctx.kept = x.detach()
+            return x + 1
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            return g
+
+    found = saved_tensors(lambda x: Nested.apply(x), torch.ones(2, requires_grad=True)).attributes
+    assert list(found) == ["ctx.deep[0]['k'][0]{...}"], found
+
+    def diamond(x):  # noqa: ANN001, ANN202
+        y = Keeps.apply(x)
+        h = Nested.apply(y)
+        return h + h * 3  # h's node is reached from both terms
+
+    found = saved_tensors(diamond, torch.ones(2, requires_grad=True)).attributes
+    assert sorted(found) == ["ctx.deep[0]['k'][0]{...}", "ctx.kept"], found
+
+
+def test_learned_pb_within_the_tolerance_includes_it() -> None:
+    from course_utils.exercises.channels import check_learned_pb
+
+    check_learned_pb(torch.tensor([0.5, 0.25]), target=(0.25, 0.25), tol=0.25)  # exactly tol away: within
+    with pytest.raises(CheckFailed, match=r"^pb0 = 0\.500, but the target flip rate is 0\.25 \(tolerance 0\.2\)"):
+        check_learned_pb(torch.tensor([0.5, 0.25]), target=(0.25, 0.25), tol=0.2)
+    with pytest.raises(CheckFailed, match=r"shape \(2,\), got list \(\)$"):
+        check_learned_pb([0.05, 0.25])
+    with pytest.raises(CheckFailed, match=r"shape \(2,\), got Tensor \(3,\)$"):
+        check_learned_pb(torch.zeros(3))
+
+
+def test_sincos_backward_sums_both_terms_when_both_outputs_are_used() -> None:
+    """gradcheck feeds one output's gradient at a time (the other is None): this feeds both."""
+    from course_utils.multi_output import SinCos
+
+    leaf = torch.randn(5, dtype=torch.float64, requires_grad=True, generator=torch.Generator().manual_seed(0))
+    s, c = SinCos.apply(leaf)
+    (2 * s + 3 * c).sum().backward()
+    torch.testing.assert_close(leaf.grad, 2 * torch.cos(leaf.detach()) - 3 * torch.sin(leaf.detach()))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_samplers_draw_from_the_given_generator_in_the_inputs_dtype(dtype: torch.dtype) -> None:
+    """``generator=`` reaches the noise, drawn in the dtype of the logits or probabilities."""
+    from course_utils.gumbel import sample_gumbel, sample_logistic
+
+    logits = torch.tensor([[0.1, -0.4, 1.2], [0.0, 0.3, -2.0]], dtype=dtype)
+    got = gumbel_softmax(logits, 0.5, generator=torch.Generator().manual_seed(3))
+    noise = sample_gumbel(logits.shape, generator=torch.Generator().manual_seed(3), dtype=dtype)
+    assert torch.equal(got, torch.softmax((logits + noise) / 0.5, dim=-1))
+    p = torch.tensor([0.1, 0.5, 0.9], dtype=dtype)
+    got = relaxed_bernoulli(p, 0.5, generator=torch.Generator().manual_seed(4))
+    noise = sample_logistic(p.shape, generator=torch.Generator().manual_seed(4), dtype=dtype)
+    assert torch.equal(got, relaxed_bernoulli(p, 0.5, noise=noise))

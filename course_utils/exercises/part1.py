@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from ..checking import CheckFailed, call_answer, check_function, check_saves_result, compare
+from ..checking import CheckFailed, call_answer, check_function, check_saves_result, compare, error_summary
 from ..env import device
 from ..memory import saved_tensor_bytes
 
@@ -193,16 +193,14 @@ def check_vmappable_clamp(clamp: Fn) -> None:
     try:
         batched = torch.vmap(clamp)(batch)
     except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else ""
         raise CheckFailed(
-            f"torch.vmap failed with {type(exc).__name__}: {first} -- use setup_context and "
+            f"torch.vmap failed with {error_summary(exc)} -- use setup_context and "
             "generate_vmap_rule = True") from None
     compare("vmap output", batched, batch.clamp(0, 1), check=True, verbose=False)
     try:
         grad = torch.func.grad(lambda t: clamp(t).sum())(x)
     except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise CheckFailed(f"torch.func.grad failed with {type(exc).__name__}: {first}") from None
+        raise CheckFailed(f"torch.func.grad failed with {error_summary(exc)}") from None
     compare("torch.func.grad", grad, ((x >= 0) & (x <= 1)).to(x.dtype), check=True, verbose=False,
             inputs=x)
     print("correct: Clamp01 matches clamp(0, 1) and works with torch.vmap and torch.func.grad")
@@ -226,7 +224,6 @@ def check_twice_differentiable_sin(sin: Fn) -> None:
     except CheckFailed:
         raise
     except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise CheckFailed(f"double backward raised {type(exc).__name__}: {first}") from None
+        raise CheckFailed(f"double backward raised {error_summary(exc)}") from None
     compare("second derivative", gg, -torch.sin(x), check=True, verbose=False, inputs=x)
     print("correct: Sin matches torch.sin in value, first and second derivative")

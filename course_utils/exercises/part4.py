@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch.autograd import gradgradcheck
 from torch.overrides import TorchFunctionMode, resolve_name
 
-from ..checking import CheckFailed, call_answer, check_function, compare
+from ..checking import CheckFailed, call_answer, check_function, compare, error_summary, first_line
 from ..env import device
 
 Fn = Callable[..., torch.Tensor]
@@ -32,11 +32,6 @@ def _randn(*shape: int, seed: int) -> torch.Tensor:
 def _points() -> torch.Tensor:
     # none on a kink of the references (|x| = 1 for hardtanh)
     return _t([-3.0, -1.7, -0.4, 0.0, 0.3, 0.9, 2.5])
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc)
-    return text.splitlines()[0] if text else ""
 
 
 def _function_class(fn: Any, what: str) -> type[torch.autograd.Function]:
@@ -67,7 +62,7 @@ def check_tanh_jvp(tanh: Fn) -> None:
                               "(jvp(ctx, x_tangent) returning the output's tangent)") from None
         except Exception as exc:
             raise CheckFailed(
-                f"forward mode: torch.func.jvp raised {type(exc).__name__}: {_first_line(exc)} -- "
+                f"forward mode: torch.func.jvp raised {error_summary(exc)} -- "
                 "use the setup_context style and save what jvp needs with ctx.save_for_forward") from None
         compare("jvp output", out, torch.tanh(x), check=True, verbose=False)
         try:
@@ -103,14 +98,14 @@ def check_hardtanh_inplace(hardtanh_: Fn) -> None:
     try:
         (out * w).sum().backward()
     except Exception as exc:
-        raise CheckFailed(f"backward raised {type(exc).__name__}: {_first_line(exc)}") from None
+        raise CheckFailed(f"backward raised {error_summary(exc)}") from None
     compare("grad of x", leaf.grad, w * (x.abs() < 1).to(x.dtype), check=True, verbose=False, inputs=x)
     try:
         hardtanh_(x.clone().requires_grad_(True))
     except RuntimeError as exc:
         if "leaf" not in str(exc):
             raise CheckFailed(f"on a leaf that requires grad: expected autograd's leaf error, got "
-                              f"RuntimeError: {_first_line(exc)}") from None
+                              f"RuntimeError: {first_line(exc)}") from None
     else:
         raise CheckFailed("a leaf that requires grad was modified in place without an error: "
                           "did forward call ctx.mark_dirty(x)?")
@@ -166,7 +161,7 @@ def check_sigmoid_backward_function(sigmoid: Fn) -> None:
         gradgradcheck(sigmoid, (x.clone().requires_grad_(True),))
     except Exception as exc:
         raise CheckFailed(
-            f"gradgradcheck failed ({type(exc).__name__}: {_first_line(exc)}): is SigmoidBackward's "
+            f"gradgradcheck failed ({error_summary(exc)}): is SigmoidBackward's "
             "derivative with respect to grad_output right?") from None
     print("correct: Sigmoid matches torch.sigmoid to the second derivative; backward is a Function")
 
@@ -191,8 +186,7 @@ def check_numpy_tanh_vmap(tanh: Fn) -> None:
         try:
             out = torch.vmap(tanh, in_dims=in_dims)(batch)
         except Exception as exc:
-            raise CheckFailed(f"torch.vmap with in_dims={in_dims} raised {type(exc).__name__}: "
-                              f"{_first_line(exc)}") from None
+            raise CheckFailed(f"torch.vmap with in_dims={in_dims} raised {error_summary(exc)}") from None
         try:
             compare(f"vmap output (in_dims={in_dims})", out, expected, check=True, verbose=False)
         except CheckFailed as exc:
@@ -201,7 +195,7 @@ def check_numpy_tanh_vmap(tanh: Fn) -> None:
     try:
         grads = torch.vmap(torch.func.grad(lambda row: tanh(row).sum()))(batch)
     except Exception as exc:
-        raise CheckFailed(f"vmap(grad) raised {type(exc).__name__}: {_first_line(exc)}") from None
+        raise CheckFailed(f"vmap(grad) raised {error_summary(exc)}") from None
     compare("vmap(grad)", grads, 1 - torch.tanh(batch) ** 2, check=True, verbose=False)
     print("correct: NumpyTanh works under torch.vmap (in_dims 0 and 1) and vmap(grad)")
 
@@ -244,8 +238,7 @@ def check_numpy_sigmoid_op(op: Fn) -> None:
     try:
         compiled(leaf).backward()
     except Exception as exc:
-        raise CheckFailed(f"torch.compile(fullgraph=True) raised {type(exc).__name__}: "
-                          f"{_first_line(exc)}") from None
+        raise CheckFailed(f"torch.compile(fullgraph=True) raised {error_summary(exc)}") from None
     s = torch.sigmoid(x)
     compare("compiled grad", leaf.grad, s * (1 - s), check=True, verbose=False, inputs=x)
     print("correct: the sigmoid op matches torch.sigmoid, passes opcheck and compiles whole")
