@@ -746,6 +746,7 @@ def test_seed_everything_seeds_an_imported_tensorflow(monkeypatch) -> None:
     calls: list[object] = []
     fake = types.SimpleNamespace(random=types.SimpleNamespace(set_seed=calls.append))
     monkeypatch.setitem(sys.modules, "tensorflow", fake)
+    monkeypatch.setattr(env, "_seed", env._seed)  # the last seed given, as before this test, afterwards
     env.seed_everything(7)
     assert calls == [7] and env._seed == 7
     env.seed_everything(0)
