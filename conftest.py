@@ -19,7 +19,7 @@
 - Checkers' output: in the checker tests (``tests/test_exercises_*.py``) every line a test
   prints is one that a checker cell of a committed notebook shows, or ``compare``'s report of
   a failed comparison (a checker explaining a wrong answer), so a checker's success line
-  cannot change, vanish or grow a report of passing comparisons without a test failing.
+  cannot change, turn into ``None`` or grow a report of passing comparisons without a test failing.
 - The run ends with the seconds spent per notebook under nbval and per part of the suite.
 """
 from __future__ import annotations

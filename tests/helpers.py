@@ -20,8 +20,7 @@ from course_utils.channels import (
     BinarySymmetricChannel,
     BinaryZChannel,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
+from course_utils.notebooks import course_notebooks
 
 #: The four channels of course_utils.channels, the general one first.
 CHANNELS = [BinaryMemorylessChannel, BinarySymmetricChannel, BinaryZChannel, BinaryErasureChannel]
@@ -59,7 +58,7 @@ _FAILED_COMPARISON = re.compile(r"^.+ \| exact: False \| allclose: False \| max 
 def _checker_cell_lines() -> frozenset[str]:
     """Every line printed on stdout by a code cell that calls a checker, in the committed notebooks."""
     lines: set[str] = set()
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in course_notebooks():
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] == "code" and _CHECKER_CALL.search("".join(cell["source"])):
                 for out in cell.get("outputs", []):
@@ -72,8 +71,9 @@ def checker_output(capsys: pytest.CaptureFixture[str]) -> str:
     """What the checkers printed so far; fails on a line that no notebook's checker cell shows.
 
     A checker may print its success line (as the notebooks show it) and, before it fails,
-    ``compare``'s report of the failed comparison; anything else (a changed or missing success
-    line, a report of passing comparisons) is a bug the notebooks' readers would see.
+    ``compare``'s report of the failed comparison; anything else (a changed success line,
+    ``None`` printed instead, a report of passing comparisons) is a bug the notebooks' readers
+    would see. A line not printed at all is the calling test's to catch (e.g. by counting).
     """
     out = capsys.readouterr().out
     unknown = [line for line in out.splitlines()
