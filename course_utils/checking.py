@@ -113,7 +113,8 @@ def compare(
         exact = bool(torch.equal(a, b))
         diff = (a - b).abs()
         nan_mismatch = torch.isnan(a) != torch.isnan(b)
-        max_diff = float(diff.nan_to_num(nan=0.0).max()) if diff.numel() else 0.0
+        # NaN where both sides hold NaN, or the same infinity: no difference there.
+        max_diff = float(diff.nan_to_num(nan=0.0, posinf=float("inf")).max()) if diff.numel() else 0.0
         if bool(nan_mismatch.any()):
             max_diff = float("nan")
         close = bool(torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))

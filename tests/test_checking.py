@@ -45,6 +45,15 @@ def test_compare_two_nones_is_a_match() -> None:
     assert compare("g", None, None, verbose=False).close
 
 
+def test_compare_reports_an_infinite_difference_as_inf() -> None:
+    """An infinity against a finite value differs by inf, not by the largest float; equal ones by 0."""
+    inf = float("inf")
+    r = compare("g", torch.tensor([inf, 1.0]), torch.tensor([1.0, 1.0]), verbose=False)
+    assert (r.close, r.max_abs_diff) == (False, inf)
+    r = compare("g", torch.tensor([-inf, 1.0]), torch.tensor([-inf, 1.5]), verbose=False)
+    assert (r.exact, r.max_abs_diff) == (False, 0.5)
+
+
 class Square(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):

@@ -58,6 +58,12 @@ def test_llrs_without_eps_or_clipping_fail() -> None:
 
     with pytest.raises(CheckFailed, match="output"):
         check_llrs(no_clip)
+
+    def clipped_above_only(y, pb0, pb1):
+        return torch.clamp(no_clip(y, pb0, pb1), max=10.0)
+
+    with pytest.raises(CheckFailed, match=r"output: .*index \[8\].*yours -20.*expected -10"):
+        check_llrs(clipped_above_only)
     # a detached magnitude loses the gradient w.r.t. y
     with pytest.raises(CheckFailed, match="grad of y"):
         check_llrs(lambda y, p0, p1: torch.clamp(

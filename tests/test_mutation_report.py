@@ -68,3 +68,36 @@ def test_equivalent_kinds_leave_the_score() -> None:
 def test_no_run_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert mutation_report.main(["--mutants", str(tmp_path)]) == 1
     assert "no mutmut run" in capsys.readouterr().err
+
+
+def test_reasons_file_judges_single_mutants(run: Path, tmp_path: Path) -> None:
+    reasons_file = tmp_path / "reasons.tsv"
+    reasons_file.write_text("# verdicts\n"
+                            "course_utils.m.x_f__mutmut_4\tequivalent\tonly reached with x = -0.5\n"
+                            "course_utils.m.x_f__mutmut_3\tno test\tthe +2 is a label\n"
+                            "course_utils.m.x_f__mutmut_1\tno test\tonce survived\n", encoding="utf-8")
+    reasons = mutation_report.read_reasons(reasons_file)
+    counts, survivors = mutation_report.collect(run, reasons)
+    assert dict(counts["course_utils.m"]) == {"killed": 1, "survived": 2, "equivalent": 1, "not run": 1}
+    text = mutation_report.report(counts, survivors, reasons)
+    assert "| course_utils.m | 1 | 0 | 2 | 1 | 0 | 1 | 33.3 % |" in text
+    assert "- `course_utils.m.x_f__mutmut_4` (equivalent: only reached with x = -0.5): " in text
+    assert "- `course_utils.m.x_f__mutmut_3` (no test: the +2 is a label): " in text
+    assert "| no test | 1 | no |" in text and "| equivalent | 1 | yes |" in text
+    assert text.endswith("(their mutants no longer survive)\n\n- `course_utils.m.x_f__mutmut_1`\n")
+
+
+@pytest.mark.parametrize("line", ["m.x_f__mutmut_1\tequivalent", "m.x_f__mutmut_1\tmaybe\twhy",
+                                  "m.x_f__mutmut_1\tno test\t "])
+def test_a_malformed_reason_line_is_an_error(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "reasons.tsv"
+    path.write_text(f"{line}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"reasons.tsv:1: expected"):
+        mutation_report.read_reasons(path)
+
+
+def test_a_mutant_judged_twice_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "reasons.tsv"
+    path.write_text("m.a\tno test\tone\nm.a\tequivalent\ttwo\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"reasons.tsv:2: m.a has a line already"):
+        mutation_report.read_reasons(path)

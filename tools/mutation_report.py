@@ -4,8 +4,11 @@ Reads what ``mutmut run`` left under ``mutants/`` (each module's ``.meta`` file 
 and the mutated module, which holds every mutant as a function beside the original) and
 prints Markdown: a table per module, then each survivor as one line with its change and the
 reason it survives, from a few kinds recognised in the change itself (docs/mutation.md
-explains them). A kind marked *equivalent* behaves the same for every input; the score
-leaves those out. A survivor of no known kind is listed as "not classified".
+explains them), or from ``docs/mutation-reasons.tsv``: one line per mutant judged by hand,
+``name<TAB>equivalent|no test<TAB>reason``, which wins over the kinds. An *equivalent* mutant
+behaves the same for every input; the score leaves those out. A survivor of no known kind and
+no line of its own is listed as "not classified"; a line whose mutant no longer survives is
+listed as stale.
 
     .venv/bin/python tools/mutation_report.py > docs/mutation-survivors.md
 """
@@ -91,6 +94,27 @@ KINDS = [
 ]
 
 
+VERDICTS = {"equivalent": True, "no test": False}
+
+
+def read_reasons(path: Path) -> dict[str, Kind]:
+    """The hand-made verdicts of ``path`` as one-mutant kinds, by mutant name ({} without the file)."""
+    if not path.exists():
+        return {}
+    reasons = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or fields[1] not in VERDICTS or not fields[2].strip():
+            raise ValueError(f"{path}:{number}: expected 'name<TAB>equivalent|no test<TAB>reason', got {line!r}")
+        name, verdict, reason = fields
+        if name in reasons:
+            raise ValueError(f"{path}:{number}: {name} has a line already")
+        reasons[name] = Kind(verdict, reason.strip(), VERDICTS[verdict], lambda key, old, new: True)
+    return reasons
+
+
 def classify(key: str, old: str, new: str) -> Kind | None:
     """The first kind whose test recognises mutant ``key``'s change ``old`` -> ``new``, or ``None``."""
     for kind in KINDS:
@@ -116,8 +140,10 @@ def _change(functions: dict[str, list[str]], mutant: str) -> tuple[str, str]:
     return join("-"), join("+")
 
 
-def collect(mutants: Path) -> tuple[dict[str, Counter], list[tuple[str, str, str, Kind | None]]]:
+def collect(mutants: Path, reasons: dict[str, Kind] | None = None
+            ) -> tuple[dict[str, Counter], list[tuple[str, str, str, Kind | None]]]:
     """Counts per module (killed, survived, timeout, no tests, not run) and the survivors."""
+    reasons = reasons or {}
     counts: dict[str, Counter] = defaultdict(Counter)
     survivors = []
     for meta in sorted(mutants.rglob("*.py.meta")):
@@ -127,7 +153,7 @@ def collect(mutants: Path) -> tuple[dict[str, Counter], list[tuple[str, str, str
             column = COLUMN.get(status_by_exit_code[code], status_by_exit_code[code])
             if column == "survived":
                 old, new = _change(functions, key.rsplit(".", 1)[1])
-                kind = classify(key, old, new)
+                kind = reasons.get(key) or classify(key, old, new)
                 column = "equivalent" if kind and kind.equivalent else "survived"
                 survivors.append((key, old, new, kind))
             counts[module][column] += 1
@@ -141,8 +167,10 @@ def score(c: Counter) -> str:
     return f"{100 * caught / total:.1f} %" if total else "-"
 
 
-def report(counts: dict[str, Counter], survivors: list[tuple[str, str, str, Kind | None]]) -> str:
+def report(counts: dict[str, Counter], survivors: list[tuple[str, str, str, Kind | None]],
+           reasons: dict[str, Kind] | None = None) -> str:
     """The Markdown summary: per-module table, kinds, then one line per survivor."""
+    reasons = reasons or {}
     out = ["# Survivors of the last mutmut run", "",
            "Made by `tools/mutation_report.py` (docs/mutation.md says how to read it).", "",
            "| module | killed | timeout | survived | equivalent | no tests | not run | score |",
@@ -158,12 +186,20 @@ def report(counts: dict[str, Counter], survivors: list[tuple[str, str, str, Kind
     out += ["", "| kind | survivors | equivalent | reason |", "|---|---|---|---|"]
     for kind in KINDS:
         out.append(f"| {kind.name} | {kinds[kind.name]} | {'yes' if kind.equivalent else 'no'} | {kind.reason} |")
-    out.append(f"| not classified | {kinds['not classified']} | no | see each line |")
+    for verdict, equivalent in VERDICTS.items():
+        out.append(f"| {verdict} | {kinds[verdict]} | {'yes' if equivalent else 'no'} "
+                   "| judged one by one (docs/mutation-reasons.tsv): see each line |")
+    out.append(f"| not classified | {kinds['not classified']} | no | none given yet |")
     out += ["", "## Every survivor", ""]
     for key, old, new, kind in survivors:
         shorten = lambda s: (s[:117] + "...") if len(s) > 120 else s  # noqa: E731
-        out.append(f"- `{key}` ({kind.name if kind else 'not classified'}): "
+        own = f": {kind.reason}" if key in reasons else ""
+        out.append(f"- `{key}` ({kind.name if kind else 'not classified'}{own}): "
                    f"`{shorten(old) or '(nothing)'}` -> `{shorten(new) or '(nothing)'}`")
+    stale = sorted(set(reasons) - {key for key, *_ in survivors})
+    if stale:
+        out += ["", "## Stale lines of docs/mutation-reasons.tsv (their mutants no longer survive)", ""]
+        out += [f"- `{key}`" for key in stale]
     return "\n".join(out) + "\n"
 
 
@@ -171,12 +207,15 @@ def main(argv: list[str] | None = None) -> int:
     """Print the report of the run under ``--mutants`` (default: ``mutants/``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mutants", type=Path, default=Path("mutants"), help="mutmut's working folder")
+    parser.add_argument("--reasons", type=Path, default=Path("docs/mutation-reasons.tsv"),
+                        help="verdicts on single mutants: name<TAB>equivalent|no test<TAB>reason")
     args = parser.parse_args(argv)
     if not (args.mutants / "course_utils").is_dir():
         print(f"no mutmut run under {args.mutants}/ (run: GIT_CEILING_DIRECTORIES=$PWD mutmut run)",
               file=sys.stderr)
         return 1
-    sys.stdout.write(report(*collect(args.mutants)))
+    reasons = read_reasons(args.reasons)
+    sys.stdout.write(report(*collect(args.mutants, reasons), reasons))
     return 0
 
 

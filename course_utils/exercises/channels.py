@@ -14,10 +14,10 @@ LLR_MAX = 10.0
 
 
 def _llr_points() -> list[torch.Tensor]:
-    # received values, and probabilities including 0 (eps matters) and a clipped case
-    y = torch.tensor([1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0], dtype=torch.float64, device=device())
-    pb0 = torch.tensor([0.1, 0.1, 0.0, 0.0, 0.3, 0.45, 1e-6, 0.2], dtype=torch.float64, device=device())
-    pb1 = torch.tensor([0.2, 0.2, 0.3, 0.3, 0.0, 0.05, 0.4, 0.9], dtype=torch.float64, device=device())
+    # received values, and probabilities including 0 (eps matters), clipped at +10 and at -10
+    y = torch.tensor([1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, -1.0], dtype=torch.float64, device=device())
+    pb0 = torch.tensor([0.1, 0.1, 0.0, 0.0, 0.3, 0.45, 1e-6, 0.2, 0.3], dtype=torch.float64, device=device())
+    pb1 = torch.tensor([0.2, 0.2, 0.3, 0.3, 0.0, 0.05, 0.4, 0.9, 0.0], dtype=torch.float64, device=device())
     return [y, pb0, pb1]
 
 

@@ -20,9 +20,8 @@ from ..memory import saved_tensor_bytes
 Fn = Callable[..., torch.Tensor]
 
 
-def _t(values, *, shape: tuple[int, ...] | None = None) -> torch.Tensor:
-    t = torch.tensor(values, dtype=torch.float64, device=device())
-    return t.reshape(shape) if shape is not None else t
+def _t(values: object) -> torch.Tensor:
+    return torch.tensor(values, dtype=torch.float64, device=device())
 
 
 def _randn(*shape: int, seed: int) -> torch.Tensor:
