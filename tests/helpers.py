@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch.overrides import TorchFunctionMode
 
 from course_utils.channels import (
     BinaryErasureChannel,
@@ -80,3 +81,21 @@ def checker_output(capsys: pytest.CaptureFixture[str]) -> str:
                if line not in _checker_cell_lines() and not _FAILED_COMPARISON.match(line)]
     assert not unknown, f"printed lines that no notebook's checker cell shows: {unknown}"
     return out
+
+
+class FactoryDevices(TorchFunctionMode):
+    """Records the ``device=`` asked of the functions in ``funcs`` (None: not given).
+
+    A dropped ``device=`` changes nothing on a CPU-only machine; this shows what a GPU would get.
+    """
+
+    def __init__(self, *funcs: object) -> None:
+        super().__init__()
+        self.funcs = funcs
+        self.devices: list[object] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+        kwargs = kwargs or {}
+        if func in self.funcs:
+            self.devices.append(kwargs.get("device"))
+        return func(*args, **kwargs)

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import torch
-from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
@@ -39,7 +38,7 @@ from course_utils.channels.checks import (
 )
 from course_utils.channels.logistic_math import sum_to
 
-from helpers import bits
+from helpers import FactoryDevices, bits
 
 SMALL_CHUNK = 4096
 META = torch.device("meta")  # a device other than the CPU, without data: a tensor left on the CPU shows
@@ -274,20 +273,9 @@ def test_a_channel_on_another_device_draws_and_moves_its_noise_there() -> None:
     assert fast(x, 0.1, noise=torch.rand(x.shape, device=META)).device == META
 
 
-class _FactoryDevices(TorchFunctionMode):
-    """Records the ``device=`` given to the tensor factories (None: not given)."""
-
-    FUNCS = (torch.rand, torch.tensor, torch.as_tensor, torch.zeros, torch.full)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.devices: list[object] = []
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
-        kwargs = kwargs or {}
-        if func in self.FUNCS:
-            self.devices.append(kwargs.get("device"))
-        return func(*args, **kwargs)
+def _factory_devices() -> FactoryDevices:
+    """The factories these tests watch."""
+    return FactoryDevices(torch.rand, torch.tensor, torch.as_tensor, torch.zeros, torch.full)
 
 
 def test_the_erasure_channel_makes_its_constants_on_the_device_of_x() -> None:
@@ -296,7 +284,7 @@ def test_the_erasure_channel_makes_its_constants_on_the_device_of_x() -> None:
     for sampler in ("gumbel", "logistic"):
         for llrs, bipolar in ((True, False), (False, False), (False, True)):
             ch = BinaryErasureChannel(return_llrs=llrs, bipolar_input=bipolar, sampler=sampler)
-            with _FactoryDevices() as seen:
+            with _factory_devices() as seen:
                 ch(2 * x - 1 if bipolar else x, 0.5)
             assert seen.devices and all(d == CPU for d in seen.devices), (sampler, llrs, bipolar, seen.devices)
 

@@ -14,7 +14,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.autograd.function import once_differentiable
-from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from course_utils import CheckFailed, check_function, compare
@@ -36,6 +35,8 @@ from course_utils.exercises.sionna_bmc import LLR_CASES, check_sionna_llrs
 from course_utils.functions import Linear
 from course_utils.gumbel import gumbel_softmax, relaxed_bernoulli
 from course_utils.memory import saved_tensor_bytes
+
+from helpers import FactoryDevices
 
 BINARIZERS = {"ste": sign_ste, "clipped_ste": sign_clipped_ste, "parabola": sign_parabola, "swish": sign_swish}
 
@@ -571,20 +572,9 @@ def test_gumbel_from_uniform_names_its_argument() -> None:
 # Devices, on a machine without a GPU: a dropped ``device=`` changes nothing on the CPU,
 # so these tests look at the device each tensor is asked for instead.
 # ---------------------------------------------------------------------------
-class _FactoryDevices(TorchFunctionMode):
-    """Records the ``device=`` asked of ``torch.rand`` and ``Tensor.to`` (None: not given)."""
-
-    FUNCS = (torch.rand, torch.Tensor.to)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.devices: list[object] = []
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
-        kwargs = kwargs or {}
-        if func in self.FUNCS:
-            self.devices.append(kwargs.get("device"))
-        return func(*args, **kwargs)
+def _factory_devices() -> FactoryDevices:
+    """The factories these tests watch."""
+    return FactoryDevices(torch.rand, torch.Tensor.to)
 
 
 def test_the_gumbel_samplers_ask_for_the_generators_or_the_given_device() -> None:
@@ -596,7 +586,7 @@ def test_the_gumbel_samplers_ask_for_the_generators_or_the_given_device() -> Non
     for call in (lambda: sample_gumbel((3,), generator=gen), lambda: sample_logistic((3,), generator=gen),
                  lambda: sample_gumbel((3,), device="cpu"), lambda: sample_logistic((3,), device="cpu"),
                  lambda: gumbel_softmax(torch.zeros(3), 1.0)):
-        with _FactoryDevices() as seen:
+        with _factory_devices() as seen:
             call()
         assert seen.devices and all(torch.device(d) == cpu for d in seen.devices if d is not None), seen.devices
         assert None not in seen.devices, "a tensor was made on the default device, not on the asked one"
@@ -608,7 +598,7 @@ def test_numpy_results_come_back_on_the_inputs_device() -> None:
 
     from course_utils.custom_ops import _from_numpy
 
-    with _FactoryDevices() as seen:
+    with _factory_devices() as seen:
         _from_numpy(np.zeros(2), torch.zeros(2, dtype=torch.float64))
     assert seen.devices == [torch.device("cpu")]
 
@@ -616,9 +606,6 @@ def test_numpy_results_come_back_on_the_inputs_device() -> None:
 def test_the_logistic_sampler_asks_for_the_inputs_device() -> None:
     """Its fresh uniforms: drawn in forward, and again in backward (the whole-tensor engine)."""
     from course_utils.channels import LogisticSampler, WholeTensorEngine
-
-    class Factories(_FactoryDevices):
-        FUNCS = (torch.rand,)
 
     whole = LogisticSampler(engines=(WholeTensorEngine(),))
     pb = torch.tensor(0.3, requires_grad=True)
@@ -628,7 +615,7 @@ def test_the_logistic_sampler_asks_for_the_inputs_device() -> None:
         "whole-tensor, both passes": lambda: BinarySymmetricChannel(sampler=whole)(torch.zeros(50), pb).sum().backward(),
     }
     for what, call in calls.items():
-        with Factories() as seen:
+        with FactoryDevices(torch.rand) as seen:
             call()
         assert seen.devices and all(d == torch.device("cpu") for d in seen.devices), (what, seen.devices)
     assert pb.grad is not None
