@@ -99,3 +99,21 @@ class FactoryDevices(TorchFunctionMode):
         if func in self.funcs:
             self.devices.append(kwargs.get("device"))
         return func(*args, **kwargs)
+
+
+def scaled_gradient(function: type[torch.autograd.Function], factor: float) -> type[torch.autograd.Function]:
+    """A subclass of ``function`` whose backward returns its first gradient times ``factor``: a near miss.
+
+    The rest of what backward returns (gradients of other inputs, ``None``\\ s) is kept.
+    """
+
+    class Scaled(function):
+        @staticmethod
+        def backward(ctx, *grads):
+            out = function.backward(ctx, *grads)
+            if isinstance(out, tuple):
+                return (out[0] * factor, *out[1:])
+            return out * factor
+
+    Scaled.__name__ = f"{function.__name__}Times{factor:g}"
+    return Scaled

@@ -32,6 +32,13 @@ def test_setup_seeds_everything_and_returns_the_device(capsys: pytest.CaptureFix
     assert dev == course_utils.device() == env.pick_device(), "setup() uses pick_device() (COURSE_DEVICE included)"
 
 
+def test_setup_seeds_with_0_by_default() -> None:
+    course_utils.setup(verbose=False)
+    default = _draws()
+    course_utils.setup(seed=0, verbose=False)
+    assert _draws() == default
+
+
 def test_the_default_device_is_cuda_when_torch_sees_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COURSE_DEVICE", raising=False)
     assert env.pick_device().type == ("cuda" if torch.cuda.is_available() else "cpu")

@@ -114,3 +114,6 @@ def test_format_checker_names_the_line() -> None:
         check_format_rows(lambda t: "\n".join(" ".join(f"{v:.4f}" for v in r) for r in t.tolist()))
     with pytest.raises(CheckFailed, match=r"line 1: yours '4.8456\\t"):
         check_format_rows(lambda t: "\n".join("\t".join(f"{v:.4f}" for v in r) for r in t.tolist()))
+    # a trailing space after the last value: the single-space format has none
+    with pytest.raises(CheckFailed, match=r"^line 2: yours '0.0000 -4.0000 12.5000 ', expected '0.0000 -4.0000 12.5000'$"):
+        check_format_rows(lambda t: format_rows(t).rstrip("\n") + " \n")

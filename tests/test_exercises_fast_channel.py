@@ -7,7 +7,7 @@ import torch
 from course_utils import CheckFailed
 from course_utils.exercises.fast_channel import check_logistic_errors, check_logistic_noise
 
-from helpers import checker_output
+from helpers import checker_output, scaled_gradient
 
 EPS, TAU = 1e-9, 0.1
 
@@ -92,3 +92,27 @@ def test_each_stated_constraint_is_enforced() -> None:
         check_logistic_errors(Float32Errors.apply)
     with pytest.raises(CheckFailed, match=r"custom torch.autograd.Function"):
         check_logistic_errors(detach_trick)
+
+
+def test_logistic_noise_of_the_wrong_shape_or_type_fails() -> None:
+    with pytest.raises(CheckFailed, match=r"must return a tensor of the shape of u \(257,\)"):
+        check_logistic_noise(lambda u: logistic_noise(u)[:-1])
+    with pytest.raises(CheckFailed, match=r"must return a tensor of the shape of u"):
+        check_logistic_noise(lambda u: logistic_noise(u).tolist())
+
+
+GradientOff = scaled_gradient(LogisticErrors, 1 + 3e-6)  # just outside the checker's rtol = 1e-6
+GradientBarelyOff = scaled_gradient(LogisticErrors, 1 + 3e-7)  # inside it
+
+
+def test_failures_name_the_worst_input_and_the_tolerance(capsys) -> None:
+    """A near miss on both sides of the gradient's rtol; each failure names p (or u) where it is worst."""
+    number = r"-?[0-9.]+(e-?[0-9]+)?"
+    with pytest.raises(CheckFailed, match=rf"^L: .*\(input {number}\)"):
+        check_logistic_noise(lambda u: logistic_noise(u) * (1 + 1e-4))  # decisions hold, values off
+    with pytest.raises(CheckFailed, match=rf"^errors: .*\(input {number}\)"):
+        check_logistic_errors(WrongSide.apply)
+    with pytest.raises(CheckFailed, match=rf"^d errors / d p: .*\(input {number}\).*\(rtol=1e-06, atol=1e-08\)"):
+        check_logistic_errors(GradientOff.apply)
+    check_logistic_errors(GradientBarelyOff.apply)  # prints the comparison (not exact), then its verdict
+    assert capsys.readouterr().out.splitlines()[-1].startswith("correct: your errors")

@@ -410,3 +410,36 @@ class Clamp01Strict(Clamp01):  # gradient 0 at the bounds, unlike torch.clamp
 def test_vmappable_clamp_passes_the_gradient_at_both_bounds() -> None:
     with pytest.raises(CheckFailed, match=r"grad of x: 2 of 7 values differ; .*input 0\): yours 0, expected 1"):
         ex.check_vmappable_clamp(Clamp01Strict.apply)
+
+
+def test_fit_gradients_hint_only_for_autograd_errors() -> None:
+    # a RuntimeError that has nothing to do with autograd gets no "autograd switched off" hint
+    def shape_bug(a, b, c, d, x, y):
+        return x[:3] + y
+
+    with pytest.raises(CheckFailed, match="RuntimeError") as info:
+        ex.check_fit_gradients(shape_bug)
+    assert "autograd switched off" not in str(info.value)
+
+
+def test_fit_gradients_tolerance_is_tight_and_named() -> None:
+    # a near miss, 1e-6 relative on dL/da: outside rtol=1e-7, inside compare's default 1e-5
+    def near_miss(*args):
+        ga, gb, gc, gd = _fit_gradients(*args)
+        return ga * (1 + 1e-6), gb, gc, gd
+
+    with pytest.raises(CheckFailed, match=r"^dL/da: 1 of 1 values differ; .*\(rtol=1e-07, atol=1e-09\)$"):
+        ex.check_fit_gradients(near_miss)
+
+
+class Clamp01WrongVmap(Clamp01):  # right without vmap; its own vmap rule forgets to clamp
+    generate_vmap_rule = False
+
+    @staticmethod
+    def vmap(info, in_dims, x):
+        return x.clone(), in_dims[0]
+
+
+def test_vmappable_clamp_compares_the_batched_output() -> None:
+    with pytest.raises(CheckFailed, match=r"^vmap output: \d+ of 15 values differ"):
+        ex.check_vmappable_clamp(Clamp01WrongVmap.apply)

@@ -105,7 +105,7 @@ def test_hardtanh_inplace(capsys) -> None:
         ex.check_hardtanh_inplace(_hardtanh_inplace(mark=False))
     with pytest.raises(CheckFailed, match="not the input tensor itself"):
         ex.check_hardtanh_inplace(_hardtanh_inplace(inplace=False))
-    with pytest.raises(CheckFailed, match=r"grad of x: 3 of 7 values differ"):
+    with pytest.raises(CheckFailed, match=r"grad of x: 3 of 7 values differ; .*\(input -?\d"):
         ex.check_hardtanh_inplace(_hardtanh_inplace(mask=lambda x: torch.ones_like(x, dtype=torch.bool)))
 
 
@@ -165,7 +165,8 @@ def test_sigmoid_backward_function(capsys) -> None:
 
 
 # -- 16.2: a NumPy tanh with a hand-written vmap ---------------------------------------------
-def _numpy_tanh(vmap=None, generate: bool = False, torch_forward: bool = False):
+def _numpy_tanh(vmap=None, generate: bool = False, torch_forward: bool = False,
+                derivative=lambda y: 1 - y * y):
     class NumpyTanh(torch.autograd.Function):
         generate_vmap_rule = generate
 
@@ -182,7 +183,7 @@ def _numpy_tanh(vmap=None, generate: bool = False, torch_forward: bool = False):
         @staticmethod
         def backward(ctx, g):
             (y,) = ctx.saved_tensors
-            return g * (1 - y * y)
+            return g * derivative(y)
 
     if vmap is not None:
         NumpyTanh.vmap = staticmethod(lambda info, in_dims, x: vmap(NumpyTanh, in_dims, x))
@@ -201,6 +202,25 @@ def test_numpy_tanh_vmap(capsys) -> None:
     with pytest.raises(CheckFailed, match=r"forward computes with torch \(torch.tanh\)"):
         ex.check_numpy_tanh_vmap(_numpy_tanh(lambda cls, in_dims, x: (cls.apply(x), in_dims[0]),
                                              torch_forward=True))
+
+
+def test_numpy_tanh_vmap_needs_a_vmap_rule_of_some_kind() -> None:
+    # neither generate_vmap_rule nor a vmap staticmethod: refused before torch.vmap is tried
+    with pytest.raises(CheckFailed, match="write a vmap staticmethod"):
+        ex.check_numpy_tanh_vmap(_numpy_tanh())
+
+
+@pytest.mark.parametrize("not_apply", [lambda x: np.tanh(x), "the class"], ids=["lambda", "class"])
+def test_numpy_tanh_vmap_wants_the_apply_of_a_function(not_apply) -> None:
+    fn = _numpy_tanh().__self__ if not_apply == "the class" else not_apply
+    with pytest.raises(CheckFailed, match=r"^pass NumpyTanh.apply .*, got (function|FunctionMeta)$"):
+        ex.check_numpy_tanh_vmap(fn)
+
+
+def test_numpy_tanh_vmap_names_the_input_of_a_wrong_gradient() -> None:
+    wrong = _numpy_tanh(lambda cls, in_dims, x: (cls.apply(x), in_dims[0]), derivative=lambda y: 1 - y)
+    with pytest.raises(CheckFailed, match=r"^grad of x: \d+ of 7 values differ"):
+        ex.check_numpy_tanh_vmap(wrong)
 
 
 # -- 17.1: a NumPy sigmoid as a custom op ----------------------------------------------------

@@ -4,7 +4,7 @@ import torch
 from course_utils import CheckFailed
 from course_utils.exercises.straight_through import check_swish_sign, check_tanh_sign
 
-from helpers import checker_output
+from helpers import checker_output, scaled_gradient
 
 
 def plus_minus_one(x):
@@ -88,3 +88,16 @@ def test_each_stated_constraint_is_enforced() -> None:
         check_swish_sign(SwishSignGradientForBeta.apply)
     with pytest.raises(CheckFailed, match=r"^output: 2 of 12 values differ"):
         check_tanh_sign(TorchSignForward.apply)
+
+
+# the right derivatives, 1e-7 too large: within compare's default rtol 1e-5, not the checkers' 1e-9
+SwishSignNearMiss = scaled_gradient(SwishSign, 1 + 1e-7)
+TanhSignNearMiss = scaled_gradient(TanhSign, 1 + 1e-7)
+
+
+def test_tolerances_are_tight_and_named() -> None:
+    tolerance = r"\(rtol=1e-09, atol=1e-12\)$"
+    with pytest.raises(CheckFailed, match=r"^with beta = 5.0: grad of x: .*" + tolerance):
+        check_swish_sign(SwishSignNearMiss.apply)
+    with pytest.raises(CheckFailed, match=r"^grad of x: .*" + tolerance):
+        check_tanh_sign(TanhSignNearMiss.apply)

@@ -71,6 +71,8 @@ def test_type_errors_name_the_type_that_was_given() -> None:
          "noise must be a floating-point torch.Tensor of uniforms"),
         (lambda: LogisticSampler(engines=(object(),)),
          "engines must be a non-empty sequence of engines (objects with a memoryless method)"),
+        (lambda: BinarySymmetricChannel(llr_max="20"), "llr_max must be a real number, got str"),
+        (lambda: BinarySymmetricChannel()(x, "0.1"), "pb must be a probability (number or tensor), got str"),
     ]
     for call, message in cases:
         with pytest.raises(TypeError) as info:

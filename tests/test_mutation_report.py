@@ -101,3 +101,18 @@ def test_a_mutant_judged_twice_is_an_error(tmp_path: Path) -> None:
     path.write_text("m.a\tno test\tone\nm.a\tequivalent\ttwo\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"reasons.tsv:2: m.a has a line already"):
         mutation_report.read_reasons(path)
+
+
+@pytest.mark.parametrize(("old", "new", "kind"), [
+    # a checker's points in another dtype: test data, even when the line also names the device
+    ("x = torch.linspace(-1, 1, 50, dtype=torch.float64, device=device())",
+     "x = torch.linspace(-1, 1, 50, device=device())", "checker point"),
+    # the device dropped from one of two tensors: a device mutant, not test data
+    ("return u.to(device()), p.to(device())", "return u.to(None), p.to(device())", "device"),
+    ("p = torch.tensor([0.5], device=device())", "p = torch.tensor([0.5], device=None)", "device"),
+    # the logic of a check changed: no kind, a reason is needed
+    ("inner = (u > 0) & (p > 0)", "inner = (u > 0) | (p > 0)", None),
+])
+def test_checker_data_and_device_kinds(old: str, new: str, kind: str | None) -> None:
+    found = mutation_report.classify("course_utils.exercises.m.x_check__mutmut_1", old, new)
+    assert (found and found.name) == kind
