@@ -79,3 +79,24 @@ def test_the_table_reports_compile_times_and_the_sionna2_ratio() -> None:
     assert "| fast-compiled | 1,000 | 6.00 | - | 3.00 |" in table
     assert "compile time 20.5 s with a cold Inductor cache, 4.2 s with a warm one" in table
     assert not bench.available("sionna2", None) and bench.available("sionna2", sys.executable)
+
+
+def test_profile_runs_in_a_tiny_configuration(tmp_path) -> None:
+    # the eager channel only, as in the throughput test above: with the compiled channel and
+    # Inductor's primitives (four compiles) the test took 15 s instead of 5 s on 2 cores; the
+    # committed profile has them (next test), and tests/test_channels_compile.py compiles the channel
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "channel_profile.py"), "--bits", "20000",
+           "--repeats", "1", "--top", "3", "--impls", "fast", "--out", str(tmp_path)]
+    subprocess.run(cmd, capture_output=True, text=True, check=True)
+    text = (tmp_path / "channel_profile_cpu.md").read_text()
+    assert "| fast | " in text and "| fast-compiled | " not in text
+    assert text.count("operators by self CPU time") == 1 and "| `aten::uniform_` | " in text
+    assert "u < p into booleans" in text and "torch.rand(20,000) (a new tensor)" in text
+    assert "Inductor" not in text
+
+
+def test_committed_profile_shows_both_implementations_and_the_inductor_primitives() -> None:
+    text = (ROOT / "benchmarks" / "results" / "channel_profile_cpu.md").read_text()
+    assert "| fast | " in text and "| fast-compiled | " in text
+    assert "Inductor's forward graph" in text and "Inductor's backward graph" in text
+    assert "Inductor: u < 0.5 written as booleans" in text and "drawn in the graph" in text

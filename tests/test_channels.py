@@ -461,3 +461,48 @@ def test_a_large_input_is_checked_in_slices(bipolar) -> None:
     x[-1] = 0.5  # in the last, short slice
     with pytest.raises(ValueError, match=r"x must be (bipolar|binary)"):
         ch(x, 0.1)
+
+
+@pytest.mark.parametrize("bipolar", [False, True])
+def test_the_sliced_check_takes_x_that_requires_grad_and_works_on_its_device(bipolar) -> None:
+    """The sliced check's buffers made without x's device (a GPU's x against CPU buffers), or
+    written with out= from an x that requires grad (which out= refuses)."""
+    from course_utils.channels import checks
+
+    from helpers import FactoryDevices
+
+    x = _bits((checks._CHECK_CHUNK + 5,), bipolar, seed=4).requires_grad_(True)
+    with FactoryDevices(torch.empty, torch.tensor) as seen:
+        checks.check_x_values(x, bipolar=bipolar)
+    assert seen.devices == [x.device, x.device]
+    pb = torch.tensor(0.1, requires_grad=True)
+    y = BinarySymmetricChannel(bipolar_input=bipolar, sampler="logistic")(x, pb)
+    y.sum().backward()
+    assert x.grad is not None and pb.grad is not None
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("bipolar", [False, True])
+def test_the_sliced_check_refuses_the_neighbours_of_the_allowed_values(bipolar, dtype) -> None:
+    """The arithmetic of the sliced check (v - v * v, v * v - 1) exact at the floats next to 0, 1
+    and -1, tiny and subnormal values, infinities and NaN; integers still compared."""
+    from course_utils.channels import checks
+
+    good = (-1.0, 1.0) if bipolar else (0.0, -0.0, 1.0)
+    x = torch.tensor(good, dtype=dtype).repeat(checks._CHECK_CHUNK // len(good) + 3)
+    checks.check_x_values(x, bipolar=bipolar)
+    checks.check_x_values(x.long(), bipolar=bipolar)
+    tiny = torch.finfo(dtype).tiny
+    near = [torch.nextafter(torch.tensor(g, dtype=dtype), torch.tensor(d, dtype=dtype)).item()
+            for g in good for d in (-2.0, 2.0)]
+    for bad in [*near, 0.5, 2.0, -2.0, 3.0, tiny, tiny / 1024, float("inf"), -float("inf"), float("nan")]:
+        if bad in good:
+            continue
+        y = x.clone()
+        y[-3] = bad
+        with pytest.raises(ValueError, match="found other values"):
+            checks.check_x_values(y, bipolar=bipolar)
+    y = x.long()
+    y[-3] = 2 if bipolar else -1
+    with pytest.raises(ValueError, match="found other values"):
+        checks.check_x_values(y, bipolar=bipolar)

@@ -145,3 +145,56 @@ def test_inductor_compiles_the_channel() -> None:
     torch.testing.assert_close(torch.autograd.grad(y_c.sum(), pb)[0], torch.autograd.grad(y_e.sum(), pb)[0])
     with pytest.raises(RuntimeError, match="x must be binary"):
         compiled(x + 2, pb, noise=noise)
+
+
+def _saved_for_backward(ch: torch.nn.Module, x: torch.Tensor, pb: torch.Tensor) -> list[str]:
+    """What Inductor's partitioner keeps from forward to backward of ``ch(x, pb)``, per tensor of x's size.
+
+    Compiled with the partitioner Inductor uses (min-cut rematerialization) and a forward
+    compiler that reads the forward graph's outputs (the channel's output first, then what
+    backward reads): ``"x"`` for the input itself, ``"uniforms"`` for the ones drawn in the
+    graph, else the dtype of the tensor kept (one computed from them in forward)."""
+    from torch._dynamo.backends.common import aot_autograd
+    from torch._functorch.partitioners import min_cut_rematerialization_partition
+
+    kept: list[str] = []
+
+    def forward_compiler(gm: torch.fx.GraphModule, example_inputs):  # noqa: ANN001, ANN202
+        placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+        (out,) = (n for n in gm.graph.nodes if n.op == "output")
+        for node in out.args[0][1:]:
+            val = getattr(node, "meta", {}).get("val")
+            if val is None or val.numel() != x.numel():
+                continue
+            if node is placeholders[0]:
+                kept.append("x")
+            elif node.target is torch.ops.aten.rand.default:
+                kept.append("uniforms")
+            else:
+                kept.append(str(val.dtype))
+        return gm
+
+    backend = aot_autograd(fw_compiler=forward_compiler, bw_compiler=lambda gm, _: gm,
+                           partition_fn=min_cut_rematerialization_partition)
+    torch.compile(ch, backend=backend, fullgraph=True)(x, pb).sum().backward()
+    assert pb.grad is not None
+    return kept
+
+
+@pytest.mark.parametrize("llrs", [False, True], ids=["hard", "llrs"])
+@pytest.mark.parametrize("bipolar", [False, True], ids=["binary", "bipolar"])
+@pytest.mark.parametrize("cls", CHANNELS[:-1], ids=lambda c: c.__name__)
+def test_compiled_fast_sampler_keeps_x_and_the_uniforms_for_backward(cls: type, bipolar: bool, llrs: bool) -> None:
+    # boolean masks kept instead (the partitioner's choice where backward reads x only through
+    # comparisons) are written several times slower than floats by Inductor's CPU code
+    ch = cls(return_llrs=llrs, bipolar_input=bipolar, sampler="logistic")
+    x = bits((64, 32))
+    kept = _saved_for_backward(ch, 2 * x - 1 if bipolar else x, _pb(cls, torch.float32))
+    if llrs:
+        assert sorted(kept) == ["uniforms", "x"], kept
+        return
+    # hard outputs: backward needs only the straight-through factor of each bit (a float the
+    # partitioner computes in forward), and the sent bit: x for bipolar inputs, a mask for
+    # binary inputs with two probabilities, nothing for the BSC
+    sent = "x" if bipolar else ("torch.bool" if cls is not BinarySymmetricChannel else None)
+    assert sorted(kept) == sorted(k for k in ("torch.float32", sent) if k), kept

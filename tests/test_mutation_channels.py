@@ -243,6 +243,53 @@ def test_the_engines_agree_on_gradients_when_x_is_less_precise_than_the_channel(
     torch.testing.assert_close(p1, p2, rtol=1e-12, atol=0)
 
 
+def test_the_gradient_of_a_float32_x_is_worked_in_the_precision_of_the_channel() -> None:
+    """The upstream gradient of a float32 output kept in float32 (not cast to the channel's float64)
+    in one engine's backward: its products with the LLR values then round to float32."""
+    x = bits((3000,), seed=7)
+    weights = torch.rand(3000, generator=_gen(9))  # float32, with all their mantissa bits
+    grads = []
+    for engine in (ChunkedEngine(), WholeTensorEngine()):
+        ch = BinaryMemorylessChannel(return_llrs=True, dtype=torch.float64, sampler=_only(engine))
+        pb = torch.tensor([0.1, 0.23], dtype=torch.float64, requires_grad=True)
+        (ch(x, pb, generator=_gen(8)) * weights).sum().backward()
+        grads.append(pb.grad)
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-12, atol=0)
+
+
+def test_the_whole_tensor_gradient_of_a_float64_x_is_not_rounded_to_the_channel() -> None:
+    """The upstream gradient cast down to a float32 channel's dtype in the whole-tensor backward:
+    the gradient w.r.t. a float64 x (the identity, for hard outputs) then loses its digits."""
+    x = torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64, requires_grad=True)
+    upstream = torch.tensor([1 + 1e-12, 1e300, 1e-300], dtype=torch.float64)
+    ch = BinarySymmetricChannel(sampler=_only(WholeTensorEngine()))  # float32 inside
+    y = ch(x, torch.tensor(0.2, requires_grad=True), generator=_gen(3))
+    y.backward(upstream)
+    assert torch.equal(x.grad, upstream)
+
+
+@pytest.mark.parametrize("grad", [False, True], ids=["no-grad", "grad"])
+def test_the_error_threshold_keeps_the_precision_of_the_channel(grad: bool) -> None:
+    """A per-bit threshold held in the dtype of x (float32) through a float64 channel: a uniform
+    between 0.1 and float32(0.1) then makes an error that ``u < pb1`` does not."""
+    x = torch.ones(4)  # float32
+    u = torch.full((4,), 0.1000000005, dtype=torch.float64)  # 0.1 < u < float32(0.1)
+    grads = []
+    for engine in (ChunkedEngine(), WholeTensorEngine()):
+        ch = BinaryMemorylessChannel(dtype=torch.float64, sampler=_only(engine))
+        pb = torch.tensor([0.3, 0.1], dtype=torch.float64, requires_grad=grad)
+        assert ch(x, pb, noise=u).tolist() == [1.0] * 4, engine.name
+        if grad:  # backward decides again, and the LLR of the received bit carries its gradient
+            llrs = BinaryMemorylessChannel(return_llrs=True, dtype=torch.float64, sampler=_only(engine))
+            y = llrs(x, pb, noise=u)
+            w1 = llr_values(pb[0].detach(), pb[1].detach())[1].to(torch.float32)
+            assert torch.equal(y, w1.expand(4)), engine.name  # every 1 received
+            y.sum().backward()
+            grads.append(pb.grad)
+    if grad:
+        torch.testing.assert_close(grads[0], grads[1], rtol=1e-12, atol=0)
+
+
 def test_sum_to_reduces_to_the_shape_and_dtype_of_the_input() -> None:
     """A gradient returned unreduced or in the wrong dtype (``like``'s dtype dropped)."""
     like = torch.zeros(3)
@@ -410,8 +457,8 @@ def test_a_call_over_several_chunks_is_right_and_warns_nothing() -> None:
 @pytest.mark.parametrize("engine", [ChunkedEngine(), WholeTensorEngine()], ids=lambda e: e.name)
 def test_fresh_noise_is_not_saved_for_backward(engine: ChunkedEngine | WholeTensorEngine) -> None:
     """Fresh uniforms drawn as if given (then saved for backward, a float per bit) instead of drawn
-    again in backward from the generator's saved state: the chunked engine saves nothing of the
-    size of x but x, the whole-tensor engine only boolean masks."""
+    again in backward from the generator's saved state, or masks saved: neither engine saves
+    anything of the size of x but x."""
     x = bits((1000,), seed=14)
     pb = torch.tensor(0.2, requires_grad=True)
     saved: list[torch.Tensor] = []
@@ -422,8 +469,8 @@ def test_fresh_noise_is_not_saved_for_backward(engine: ChunkedEngine | WholeTens
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         y = BinarySymmetricChannel(sampler=_only(engine))(x, pb, generator=_gen(15))
-    per_bit = [t for t in saved if t.numel() == x.numel() and t.is_floating_point()]
-    assert [t.data_ptr() for t in per_bit] == ([x.data_ptr()] if isinstance(engine, ChunkedEngine) else [])
+    per_bit = [t for t in saved if t.numel() == x.numel()]
+    assert [t.data_ptr() for t in per_bit] == [x.data_ptr()]
     y.sum().backward()
     assert pb.grad != 0
 

@@ -88,34 +88,52 @@ class ScalarPlan:
         ok = all(math.isfinite(v) for v in astuple(plan)[1:])
         return plan if ok else None
 
-    def bits(self, xs: torch.Tensor, u: torch.Tensor,
-             scratch: _Scratch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Sent-a-1 mask, error mask and received-a-1 mask of one chunk (views of ``scratch``)."""
+    def bits(self, xs: torch.Tensor, u: torch.Tensor, scratch: _Scratch,
+             bipolar: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Sent-a-1, error and received-a-1 masks of one chunk, as 0/1 floats.
+
+        They are views of ``scratch.f[0:3]``; the sent-a-1 mask is ``xs`` itself for binary
+        floats of the scratch's dtype."""
         k = xs.numel()
-        one = torch.eq(xs, 1, out=scratch.one[:k])
-        e = torch.lt(u, self.p0, out=scratch.e[:k])
-        if not self.same:  # pb1 where a 1 was sent: e ^= (lt1 ^ e) & one
-            lt1 = torch.lt(u, self.p1, out=scratch.spare[:k])
-            e.logical_xor_(lt1.logical_xor_(e).logical_and_(one))
-        return one, e, torch.logical_xor(e, one, out=scratch.received[:k])
+        one, e, received = (scratch.f[i][:k] for i in range(3))
+        if bipolar:
+            torch.add(xs, 1, out=one).mul_(0.5)
+        elif xs.dtype == one.dtype:
+            one = xs
+        else:
+            one.copy_(xs)
+        if self.same:
+            torch.lt(u, self.p0, out=e)
+        else:  # u < p1 where a 1 was sent, else u < p0, from the threshold one p1 + (1 - one) p0
+            torch.lt(u, _select(one, self.p1, self.p0, e), out=e)
+        received = torch.sub(one, e, out=received).abs_()
+        return one, e, received
 
 
 class _Scratch:
     """The chunk buffers of one call, reused by every chunk: no chunk allocates memory.
 
-    Only in-place and ``out=`` operations touch them; ``torch.where`` and
-    ``masked_fill`` are avoided (several times slower per element on the CPU than the
-    arithmetic that selects exactly with 0/1 masks)."""
+    Only in-place and ``out=`` operations touch them, and masks are 0/1 floats that select
+    exactly by arithmetic (``a m + b (1 - m)``): on the CPU, comparisons and ``torch.where``
+    that write booleans cost two or more times as much per element
+    (``benchmarks/channel_profile.py`` measures both)."""
 
     def __init__(self, size: int, dtype: torch.dtype, floats: int) -> None:
-        self.one, self.e, self.received, self.spare = (torch.empty(size, dtype=torch.bool) for _ in range(4))
         self.f = [torch.empty(size, dtype=dtype) for _ in range(floats)]
 
-    def masks(self, m: torch.Tensor, first: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """``m`` and ``not m`` as 0/1 floats in ``f[first]``, ``f[first + 1]``: ``a * mf + b * nf`` selects exactly."""
-        k = m.numel()
-        mf = self.f[first][:k].copy_(m)
-        return mf, torch.mul(mf, -1, out=self.f[first + 1][:k]).add_(1)
+    def view(self, i: int, like: torch.Tensor) -> torch.Tensor:
+        """The first ``like.numel()`` values of buffer ``i``."""
+        return self.f[i][:like.numel()]
+
+
+def _select(m: torch.Tensor, a: float, b: float, out: torch.Tensor) -> torch.Tensor:
+    """``a`` where the 0/1 mask ``m`` is 1, else ``b``, exactly: ``b (1 - m) + a m``, into ``out``."""
+    return torch.sub(m, 1, out=out).mul_(-b).add_(m, alpha=a)
+
+
+def _complement(m: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """``1 - m`` of a 0/1 mask, into ``out``."""
+    return torch.neg(m, out=out).add_(1)
 
 
 def _chunks(n: int, noise: torch.Tensor | None, kind: NoiseKind, dtype: torch.dtype,
@@ -139,15 +157,14 @@ def _forward(x: torch.Tensor, plan: ScalarPlan, noise: torch.Tensor | None, kind
     xf = x.reshape(-1)
     n = xf.numel()
     out = torch.empty(n, dtype=x.dtype)
-    scratch = _Scratch(min(n, CHUNK), x.dtype, floats=2 if cfg.llrs else 0)
+    scratch = _Scratch(min(n, CHUNK), dtype, floats=3)  # thresholds compared with u in its precision
     for i, u in _chunks(n, noise, kind, dtype, generator):
         xs, o = xf[i:i + CHUNK], out[i:i + CHUNK]
-        _, _, received = plan.bits(xs, u, scratch)
-        if cfg.llrs:
-            yf, nf = scratch.masks(received, 0)
-            torch.mul(yf, plan.llr1, out=o).add_(nf, alpha=plan.llr0)
+        _, _, received = plan.bits(xs, u, scratch, cfg.bipolar)
+        if cfg.llrs:  # x is float, and the LLR values are in its dtype
+            _select(received, plan.llr1, plan.llr0, o)
         elif cfg.bipolar:
-            torch.mul(received, 2, out=o).sub_(1)
+            o.copy_(received.mul_(2).sub_(1))
         else:
             o.copy_(received)
     return out.view(x.shape)
@@ -172,44 +189,42 @@ def _backward(g: torch.Tensor, x: torch.Tensor, plan: ScalarPlan, noise: torch.T
     xf, gf = x.reshape(-1), g.reshape(-1)
     n = xf.numel()
     grad_x = torch.empty_like(xf) if needs.x else None
-    scratch = _Scratch(min(n, CHUNK), dtype, floats=4)
-    one_ = torch.ones((), dtype=dtype)
+    scratch = _Scratch(min(n, CHUNK), dtype, floats=6)
     # sums over the bits of a sent 0 and of a sent 1 apart, unless one factor serves both (the BSC)
     split = not plan.same or plan.grad_scale0 != plan.grad_scale1
     sums: dict[str, list[torch.Tensor]] = {"p": [], "p0": [], "p1": [], "w0": [], "w1": []}
     for i, u in _chunks(n, noise, kind, dtype, generator):
         # contiguous: the gradient of a sum is one number expanded (stride 0), slow to read in dot
         xs, gs = xf[i:i + CHUNK], gf[i:i + CHUNK].to(dtype).contiguous()
-        one, e, received = plan.bits(xs, u, scratch)
+        one, e, received = plan.bits(xs, u, scratch, cfg.bipolar)  # f0 (or xs), f1, f2
         if cfg.llrs:
-            yf, ny = scratch.masks(received, 1)  # f1, f2
             if needs.w1:
-                sums["w1"].append(torch.dot(yf, gs))
+                sums["w1"].append(torch.dot(received, gs))
             if needs.w0:
-                sums["w0"].append(torch.dot(ny, gs))
-            ge = yf.mul_(plan.slope1).add_(ny, alpha=plan.slope0).mul_(gs)  # d out / d y_b times g
+                sums["w0"].append(torch.dot(_complement(received, scratch.view(3, u)), gs))
+            # d out / d y_b times g
+            ge = _select(received, plan.slope1, plan.slope0, scratch.view(3, u)).mul_(gs)
         else:
             ge = gs
         if needs.x:
             gx = grad_x[i:i + CHUNK]
             if cfg.bipolar:  # d x (1 - 2e) / dx = 1 - 2e
-                torch.mul(e, -2, out=gx).add_(1).mul_(ge)
+                gx.copy_(torch.mul(e, -2, out=scratch.view(4, u)).add_(1).mul_(ge))
             else:  # straight-through XOR: identity to x (times 2 for LLRs)
-                torch.mul(ge, 2.0 if cfg.llrs else 1.0, out=gx)
+                gx.copy_(torch.mul(ge, 2.0, out=scratch.view(4, u)) if cfg.llrs else ge)
         if needs.p:
-            # s (1 - s) with s = sigmoid((l(p) + L) / tau), L = log((1 - u) / u): one logarithm
-            s = torch.sub(one_, u, out=scratch.f[0][:u.numel()]).div_(u).log_()
-            if split:
-                of, nf = scratch.masks(one, 2)  # f2, f3 (ny is no longer needed)
+            # s (1 - s) with s = sigmoid((l(p) + L) / tau), L = log((1 - u) / u) = -logit(u), equals
+            # t (1 - t) with t = sigmoid((logit(u) - l(p)) / tau) = 1 - s
+            s = torch.logit(u, out=scratch.view(4, u))
             if plan.same:
-                s.add_(plan.log_odds0)
+                s.sub_(plan.log_odds0)
             else:
-                s.add_(of, alpha=plan.log_odds1).add_(nf, alpha=plan.log_odds0)
+                s.sub_(_select(one, plan.log_odds1, plan.log_odds0, scratch.view(5, u)))
             s.div_(cfg.temperature).sigmoid_()
             s.addcmul_(s, s, value=-1).mul_(ge)
             if split:
-                sums["p1"].append(torch.dot(s, of))
-                sums["p0"].append(torch.dot(s, nf))
+                sums["p1"].append(torch.dot(s, one))
+                sums["p0"].append(torch.dot(s, _complement(one, scratch.view(5, u))))
             else:
                 sums["p"].append(s.sum())
 

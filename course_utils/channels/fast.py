@@ -26,12 +26,14 @@ Two engines compute a call, each its own autograd Function; the sampler runs the
 first of its ``engines`` that applies:
 
 * :class:`~course_utils.channels.chunked.ChunkedEngine` (first by default): on the
-  CPU, with one probability per channel, it works through the bits in chunks and
-  saves nothing of the size of ``x`` but ``x``: fresh noise is drawn again in
-  backward from the generator's saved state (as dropout implementations do);
+  CPU, with one probability per channel, it works through the bits in chunks;
 * :class:`~course_utils.channels.whole_tensor.WholeTensorEngine`: any device, any
-  probability shape, and under ``torch.compile``; it keeps two boolean masks (sent
-  bit, received bit). Both engines give the same outputs.
+  probability shape, and under ``torch.compile``.
+
+Neither saves anything of the size of ``x`` but ``x`` and given noise (logistic noise
+made from the faithful sampler's is new): backward works the errors out again from
+``x`` and the noise, fresh noise drawn again from the generator's saved state (as
+dropout implementations do). Both engines give the same outputs.
 
 Noise given through ``noise=`` may be
 
@@ -70,15 +72,20 @@ def _traced_uniforms(x: torch.Tensor, dtype: torch.dtype, generator: torch.Gener
     return torch.rand(x.shape, dtype=dtype, device=x.device, **extra)
 
 
-def _noise(x: torch.Tensor, noise: torch.Tensor | None, pick: torch.Tensor,
+def _noise(x: torch.Tensor, noise: torch.Tensor | None, neutral: float | None,
            eps: float) -> tuple[torch.Tensor | None, NoiseKind]:
-    """The noise of one call and its kind: fresh (``None``), uniforms of ``x.shape``, or logistic noise."""
+    """The noise of one call and its kind: fresh (``None``), uniforms of ``x.shape``, or logistic noise.
+
+    Logistic noise comes from the pair of the probability that applies: the first where
+    ``x == neutral`` (the first everywhere for ``neutral=None``: one probability)."""
     if noise is None:
         return None, NoiseKind.FRESH
     if noise.shape == x.shape:
         return noise, NoiseKind.UNIFORM
     pairs = logistic_from_gumbel(noise, eps)  # (k, *x.shape)
-    return torch.where(pick, pairs[0], pairs[-1]), NoiseKind.LOGISTIC
+    if neutral is None:
+        return pairs[0], NoiseKind.LOGISTIC
+    return torch.where(x == neutral, pairs[0], pairs[-1]), NoiseKind.LOGISTIC
 
 
 class LogisticSampler:
@@ -138,7 +145,7 @@ class LogisticSampler:
         """
         if torch.compiler.is_compiling() and noise is None:
             noise = _traced_uniforms(x, pb0.dtype, generator)
-        noise, kind = _noise(x, noise, x == (-1 if cfg.bipolar else 0), cfg.eps)
+        noise, kind = _noise(x, noise, -1 if cfg.bipolar else 0, cfg.eps)
         w0, w1 = llr_values(pb0, pb1, cfg.eps) if cfg.llrs else (None, None)
         # pb1 = None for one probability: a Function traced by torch.compile may not
         # receive the same tensor twice
@@ -155,7 +162,7 @@ class LogisticSampler:
         """Output of the binary erasure channel (not differentiable w.r.t. ``p``, as in Sionna)."""
         if noise is None:
             noise = _traced_uniforms(x, p.dtype, generator)
-        noise, kind = _noise(x, noise, x == x, cfg.eps)
+        noise, kind = _noise(x, noise, None, cfg.eps)
         with torch.no_grad():
             e = error_mask(x == x, p, None, noise, kind, cfg)
         if cfg.llrs:
