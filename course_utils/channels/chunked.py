@@ -115,7 +115,7 @@ class _Scratch:
 
     Only in-place and ``out=`` operations touch them, and masks are 0/1 floats that select
     exactly by arithmetic (``a m + b (1 - m)``): on the CPU, comparisons and ``torch.where``
-    that write booleans cost two or more times as much per element
+    that write booleans cost about twice as much per element
     (``benchmarks/channel_profile.py`` measures both)."""
 
     def __init__(self, size: int, dtype: torch.dtype, floats: int) -> None:
